@@ -1,0 +1,28 @@
+"""The app factory: one function turns settings and a database into a Bolt app."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import register_all
+
+log = logging.getLogger(__name__)
+
+
+def build_app(services: Services) -> App:
+    """A Bolt app whose Web API calls go to SLACK_API_URL (when set) and whose
+    listeners are registered feature by feature."""
+    app = App(
+        client=services.client,
+        # Socket Mode needs no signing secret; HTTP mode requires one (checked in config).
+        signing_secret=services.settings.slack_signing_secret or "",
+        request_verification_enabled=not services.settings.socket_mode,
+        token_verification_enabled=False,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    register_all(app, services)
+    return app

@@ -1,0 +1,166 @@
+"""`perspective` command line: serve, worker, tick, db upgrade, and operator tools.
+
+Errors are one line on standard error with a non-zero exit code; a bad setting
+exits with code 2 (the contract in PRODUCT.md "Interfaces").
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from bot.app import build_app
+from bot.config import ConfigError, Settings, load_settings, require_http_settings
+from bot.scheduler import run_tick, start_scheduler
+from bot.server import HttpServer, build_web_app, run_socket_mode
+from bot.services import Services, build_services
+
+log = logging.getLogger("perspective")
+
+
+class UsageError(Exception):
+    """A command-line mistake; the message is shown as one line."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        settings = load_settings()
+        return args.run(settings, args)
+    except ConfigError as error:
+        print(f"perspective: {error}", file=sys.stderr)
+        return 2
+    except UsageError as error:
+        print(f"perspective: {error}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="perspective", description="Perspective: the Slack bot between sales and marketing."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="run the bot (Socket Mode or HTTP) and scheduler")
+    serve.add_argument(
+        "--http", action="store_true", help="use HTTP even if SLACK_APP_TOKEN is set"
+    )
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduler ticks")
+    serve.set_defaults(run=cmd_serve)
+
+    worker = commands.add_parser("worker", help="run only the scheduler (no Slack listeners)")
+    worker.set_defaults(run=cmd_worker)
+
+    tick = commands.add_parser("tick", help="run one scheduler tick and exit")
+    tick.add_argument("--now", type=parse_instant, help="the tick's instant (ISO-8601)")
+    tick.set_defaults(run=cmd_tick)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
+    upgrade.set_defaults(run=cmd_db_upgrade)
+    return parser
+
+
+def parse_instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an ISO-8601 instant like 2026-12-14T09:00:00Z"
+        ) from None
+    return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    services.db.upgrade()
+    print(f"database {services.db.describe()} is up to date")
+    return 0
+
+
+def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    now = args.now or services.clock()
+    report = run_tick(services, now)
+    print(f"tick at {now.isoformat()}: ran {len(report.ran)} jobs, {len(report.failed)} failed")
+    return 1 if report.failed else 0
+
+
+def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    _migrate_default_sqlite(services)
+    stop = _stop_event()
+    scheduler = start_scheduler(services)
+    log.info("worker running scheduler ticks every minute; database %s", services.db.describe())
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    log.info("worker stopped")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    _migrate_default_sqlite(services)
+    app = build_app(services)
+    stop = _stop_event()
+    scheduler = None if args.no_scheduler else start_scheduler(services)
+    try:
+        if settings.socket_mode and not args.http:
+            log.info("serving over Socket Mode; database %s", services.db.describe())
+            run_socket_mode(app, settings.slack_app_token or "", stop)
+        else:
+            _serve_http(app, services, stop)
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+        services.db.dispose()
+    log.info("stopped")
+    return 0
+
+
+def _serve_http(app: object, services: Services, stop: threading.Event) -> None:
+    require_http_settings(services.settings)
+    server = HttpServer(build_web_app(app, services), services.settings.port)  # type: ignore[arg-type]
+    log.info(
+        "serving HTTP on port %d (POST /slack/events, GET /healthz); database %s",
+        server.port,
+        services.db.describe(),
+    )
+    thread = server.start_in_thread()
+    stop.wait()
+    server.close()
+    thread.join(timeout=10)
+
+
+def _migrate_default_sqlite(services: Services) -> None:
+    """A SQLite database is migrated on start so the first run needs no extra step.
+
+    PostgreSQL deployments migrate explicitly with `perspective db upgrade`, so
+    that several processes starting together never race on the schema.
+    """
+    if services.db.is_sqlite:
+        services.db.upgrade()
+
+
+def _stop_event() -> threading.Event:
+    """An event set by Ctrl-C or SIGTERM, so every mode shuts down the same clean way."""
+    stop = threading.Event()
+    handler: Callable[[int, object], None] = lambda _signum, _frame: stop.set()  # noqa: E731
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return stop
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""What Slack knows about people: time zone, admin flag, status — cached.
+
+`users.info` is called for every reminder, confirmation and admin check; a
+short-lived cache keeps the bot fast and far from Slack's rate limits.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+CACHE_FOR = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+    tz: str | None
+    is_admin: bool
+    status_text: str = ""
+    status_emoji: str = ""
+    status_expiration: int = 0
+
+
+class Directory:
+    def __init__(
+        self, client: WebClient, clock: Callable[[], datetime], default_timezone: str
+    ) -> None:
+        self._client = client
+        self._clock = clock
+        self._default_timezone = default_timezone
+        self._people: dict[str, tuple[datetime, Any]] = {}
+        self._emails: dict[str, tuple[datetime, Any]] = {}
+        self._lock = threading.Lock()
+
+    def person(self, user_id: str) -> Person:
+        """The user's profile; a Slack failure yields a plain non-admin in the default zone."""
+        found, person = self._cached(self._people, user_id)
+        if found:
+            return person
+        try:
+            user = self._client.users_info(user=user_id)["user"]
+        except SlackApiError as error:
+            log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+            return Person(user_id=user_id, tz=None, is_admin=False)
+        profile = user.get("profile") or {}
+        person = Person(
+            user_id=user_id,
+            tz=user.get("tz"),
+            is_admin=bool(user.get("is_admin") or user.get("is_owner")),
+            status_text=profile.get("status_text") or "",
+            status_emoji=profile.get("status_emoji") or "",
+            status_expiration=int(profile.get("status_expiration") or 0),
+        )
+        self._store(self._people, user_id, person)
+        return person
+
+    def timezone(self, user_id: str) -> ZoneInfo:
+        """The user's own zone, falling back to DEFAULT_TIMEZONE when Slack has none."""
+        name = self.person(user_id).tz or self._default_timezone
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(self._default_timezone)
+
+    def user_id_for_email(self, email: str) -> str | None:
+        """The Slack user with this email, or None when Slack knows no such user.
+
+        Other Slack errors (rate limits, outages) propagate so the caller can retry
+        instead of wrongly concluding that the person does not exist.
+        """
+        key = email.strip().lower()
+        found, user_id = self._cached(self._emails, key)
+        if found:
+            return user_id
+        try:
+            user_id = self._client.users_lookupByEmail(email=key)["user"]["id"]
+        except SlackApiError as error:
+            if error.response.get("error") != "users_not_found":
+                raise
+            user_id = None
+        self._store(self._emails, key, user_id)
+        return user_id
+
+    def _cached(self, cache: dict[str, tuple[datetime, Any]], key: str) -> tuple[bool, Any]:
+        with self._lock:
+            entry = cache.get(key)
+        if entry is None or self._clock() - entry[0] >= CACHE_FOR:
+            return False, None
+        return True, entry[1]
+
+    def _store(self, cache: dict[str, tuple[datetime, Any]], key: str, value: Any) -> None:
+        with self._lock:
+            cache[key] = (self._clock(), value)

@@ -1,0 +1,200 @@
+"""Field notes: the rules for reading `/fieldnote` text and for who may do what.
+
+The inline syntax is what reps type fastest in Slack: `[Account]` anywhere sets
+the account, `#tag` tokens set tags, everything else is the note.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from bot.refusals import Refusal
+from bot.services import Services
+from storage import fieldnotes
+from storage.fieldnotes import FieldNote, NewNote, SearchPage
+
+MAX_NOTE_CHARS = 3000
+MAX_ACCOUNT_CHARS = 200
+MAX_TAG_CHARS = 100
+PAGE_SIZE = 10
+SUBCOMMANDS = ("search", "mine", "delete", "help")
+EXAMPLE = (
+    "`/fieldnote [Acme Corp] CFO says per-seat pricing kills it vs Gong #pricing #competitor:gong`"
+)
+
+# A tag starts a word: "#pricing", "#competitor:gong". Slack channel links arrive
+# as "<#C123|name>" and are not tags because "#" follows "<" there.
+TAG = re.compile(r"(?<![\w<&])#([\w][\w:./-]*)")
+
+
+@dataclass(frozen=True)
+class NoteDraft:
+    account: str | None
+    text: str
+    tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Capture:
+    text: str
+
+
+@dataclass(frozen=True)
+class Search:
+    words: list[str]
+
+
+@dataclass(frozen=True)
+class Mine:
+    pass
+
+
+@dataclass(frozen=True)
+class Delete:
+    note_id: int
+
+
+@dataclass(frozen=True)
+class Help:
+    pass
+
+
+FieldnoteCommand = Capture | Search | Mine | Delete | Help | Refusal
+
+
+def read_command(text: str) -> FieldnoteCommand:
+    """Decide what `/fieldnote <text>` asks for; unknown one-word commands are refused, not saved."""
+    words = text.split()
+    if not words:
+        return Capture("")
+    first, rest = words[0].lower(), words[1:]
+    if first == "help" and not rest:
+        return Help()
+    if first == "mine" and not rest:
+        return Mine()
+    if first == "search":
+        return (
+            Search(rest)
+            if rest
+            else Refusal("Tell me what to look for, e.g. `/fieldnote search pricing gong`.")
+        )
+    if first == "delete":
+        return _delete(rest)
+    if _looks_like_mistyped_command(words):
+        return _unknown_command(words[0])
+    return Capture(text)
+
+
+def _delete(rest: list[str]) -> Delete | Refusal:
+    if len(rest) == 1 and rest[0].lstrip("#").isdigit():
+        return Delete(int(rest[0].lstrip("#")))
+    return Refusal("Say which note to delete by its number, e.g. `/fieldnote delete 42`.")
+
+
+def _looks_like_mistyped_command(words: list[str]) -> bool:
+    """A lone word, or a near-miss of a subcommand, is a command gone wrong rather than a note."""
+    if len(words) == 1 and not words[0].startswith(("[", "#")):
+        return True
+    return bool(difflib.get_close_matches(words[0].lower(), SUBCOMMANDS, n=1, cutoff=0.8))
+
+
+def _unknown_command(word: str) -> Refusal:
+    guess = difflib.get_close_matches(word.lower(), SUBCOMMANDS, n=1, cutoff=0.6)
+    hint = f" Did you mean `/fieldnote {guess[0]}`?" if guess else ""
+    return Refusal(
+        f"`{word[:40]}` isn't a /fieldnote command.{hint} Commands: "
+        "`search <words>`, `mine`, `delete <number>`, `help`. "
+        f"To save a note, write a sentence, e.g. {EXAMPLE}"
+    )
+
+
+def parse_note(text: str) -> NoteDraft | Refusal:
+    """Split inline text into account, tags and the note itself, or say what is wrong."""
+    account_or_refusal = _account(text)
+    if isinstance(account_or_refusal, Refusal):
+        return account_or_refusal
+    account, without_account = account_or_refusal
+    tags = tuple(dict.fromkeys(tag.lower() for tag in TAG.findall(without_account)))
+    body = " ".join(TAG.sub(" ", without_account).split())
+    return validate_draft(NoteDraft(account=account, text=body, tags=tags))
+
+
+def validate_draft(draft: NoteDraft) -> NoteDraft | Refusal:
+    if not draft.text:
+        return Refusal(
+            "That note has no text besides the account and tags. Write what the customer said, "
+            f"e.g. {EXAMPLE}"
+        )
+    if len(draft.text) > MAX_NOTE_CHARS:
+        return Refusal(
+            f"That note is {len(draft.text):,} characters; the limit is {MAX_NOTE_CHARS:,}. "
+            "Keep the customer's key words and split the rest into a second note."
+        )
+    if draft.account is not None and len(draft.account) > MAX_ACCOUNT_CHARS:
+        return Refusal(f"Account names can be at most {MAX_ACCOUNT_CHARS} characters.")
+    if any(len(tag) > MAX_TAG_CHARS for tag in draft.tags):
+        return Refusal(f"Tags can be at most {MAX_TAG_CHARS} characters.")
+    return draft
+
+
+def _account(text: str) -> tuple[str | None, str] | Refusal:
+    opens, closes = text.count("["), text.count("]")
+    if opens != closes or opens > 1 or (opens and text.index("[") > text.index("]")):
+        return Refusal(
+            f"I couldn't read the account: put it in one pair of square brackets, e.g. {EXAMPLE}"
+        )
+    if not opens:
+        return None, text
+    start, end = text.index("["), text.index("]")
+    account = " ".join(text[start + 1 : end].split())
+    if not account:
+        return Refusal("The brackets are empty: write the account inside them, like `[Acme Corp]`.")
+    return account, text[:start] + " " + text[end + 1 :]
+
+
+def parse_tag_field(value: str | None) -> tuple[str, ...]:
+    """Tags typed in the modal: "pricing, competitor:gong" or "#pricing #competitor:gong"."""
+    if not value:
+        return ()
+    parts = re.split(r"[\s,]+", value)
+    return tuple(dict.fromkeys(p.lstrip("#").lower() for p in parts if p.lstrip("#")))
+
+
+def capture(
+    services: Services, team_id: str, author_id: str, channel_id: str | None, draft: NoteDraft
+) -> FieldNote:
+    return fieldnotes.add_note(
+        services.db,
+        NewNote(
+            team_id=team_id,
+            author_id=author_id,
+            account=draft.account,
+            text=draft.text,
+            tags=draft.tags,
+            channel_id=channel_id,
+            created_at=services.clock(),
+        ),
+    )
+
+
+def search(services: Services, team_id: str, words: list[str]) -> SearchPage:
+    return fieldnotes.search_notes(services.db, team_id, words, PAGE_SIZE)
+
+
+def mine(services: Services, team_id: str, user_id: str) -> SearchPage:
+    return fieldnotes.notes_by_author(services.db, team_id, user_id, PAGE_SIZE)
+
+
+def delete(services: Services, team_id: str, user_id: str, note_id: int) -> FieldNote | Refusal:
+    """Authors delete their own notes; admins may delete anyone's."""
+    note = fieldnotes.get_note(services.db, team_id, note_id)
+    if note is None:
+        return Refusal(f"There is no note #{note_id}. `/fieldnote mine` lists your notes.")
+    if note.author_id != user_id and not services.is_admin(user_id):
+        return Refusal(
+            f"Note #{note_id} is <@{note.author_id}>'s; only its author or an admin can delete it."
+        )
+    fieldnotes.delete_note(services.db, team_id, note_id)
+    return note

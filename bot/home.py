@@ -1,0 +1,36 @@
+"""App Home: what each person sees when they open Perspective's Home tab.
+
+Each feature contributes its own section; this module only orders them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import fieldnotes, mrkdwn
+from bot.blocks import Blocks, context, divider, header, section
+from bot.fieldnote_blocks import describe
+from bot.services import Services
+
+MAX_BLOCKS = 100
+
+
+def compose_home(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
+    blocks: Blocks = [header("Perspective")]
+    for part in (_recent_notes,):
+        blocks.extend(part(services, team_id, user_id))
+    blocks.append(divider())
+    blocks.append(context("`/fieldnote help` · `/promise help` · `/perspective help`"))
+    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def _recent_notes(services: Services, team_id: str, user_id: str) -> Blocks:
+    page = fieldnotes.mine(services, team_id, user_id)
+    blocks: Blocks = [divider(), section("*My recent field notes*")]
+    if not page.notes:
+        return [*blocks, context("None yet — `/fieldnote [Account] what they said #tag`.")]
+    lines = [
+        f"{describe(note)} — {mrkdwn.escape(mrkdwn.excerpt(note.text, 120))}"
+        for note in page.notes[:5]
+    ]
+    return [*blocks, section("\n".join(lines))]

@@ -1,0 +1,89 @@
+"""The scheduler core: one tick a minute in every process, exactly-once sends via claims.
+
+A tick asks each feature what is due at its instant. Each piece of work is
+claimed (a row with a unique key) before it is sent, so several processes can
+tick at once without posting anything twice; a send that fails releases its
+claim and a later tick tries again. Ticks take `now` as an argument so tests
+and `perspective tick --now` can run any instant.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.services import Services
+from storage import claims
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[Services, datetime], None]
+SEND_ERRORS = (SlackApiError, SlackClientError, OSError)
+
+
+@dataclass
+class TickReport:
+    ran: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+
+def scheduled_jobs() -> list[tuple[str, Job]]:
+    """Every feature's due-work function, in the order a tick runs them."""
+    return []
+
+
+def run_tick(services: Services, now: datetime) -> TickReport:
+    """One tick as of `now`; a failing job is logged and does not stop the others."""
+    report = TickReport()
+    for name, job in scheduled_jobs():
+        try:
+            job(services, now)
+            report.ran.append(name)
+        except Exception:
+            log.exception("scheduled job %s failed at %s", name, now.isoformat())
+            report.failed.append(name)
+    return report
+
+
+def deliver_once(
+    services: Services, team_id: str, key: str, now: datetime, send: Callable[[], str | None]
+) -> bool:
+    """Claim `key`, run `send`, and record it done; True only when this call sent it.
+
+    `send` returns what to remember about the delivery (e.g. a message ts). A Slack
+    error, a 429 or a network failure releases the claim for a later tick to retry.
+    """
+    if not claims.claim_once(services.db, team_id, key, now):
+        return False
+    try:
+        result = send()
+    except SEND_ERRORS as error:
+        claims.release(services.db, key)
+        log.warning("sending %s failed, will retry on a later tick: %s", key, error)
+        return False
+    except Exception:
+        claims.release(services.db, key)
+        raise
+    claims.complete(services.db, key, now, result)
+    return True
+
+
+def start_scheduler(services: Services) -> BackgroundScheduler:
+    """Tick every minute in the background; ticks never overlap within one process."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(
+        lambda: run_tick(services, services.clock()),
+        "interval",
+        minutes=1,
+        id="tick",
+        max_instances=1,
+        coalesce=True,
+        next_run_time=services.clock(),
+    )
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,121 @@
+"""`/fieldnote`: the command, its Delete button and its modal."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import fieldnote_blocks as render
+from bot import fieldnotes
+from bot.blocks import input_value
+from bot.mrkdwn import escape
+from bot.refusals import Refusal
+from bot.services import Services
+from handlers.common import ack_now, apologise_on_error, refuse
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    @apologise_on_error
+    def run_command(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        team, user = command["team_id"], command["user_id"]
+        request = fieldnotes.read_command(command.get("text") or "")
+        match request:
+            case Refusal():
+                refuse(respond, request)
+            case fieldnotes.Help():
+                respond(text=render.HELP, response_type="ephemeral")
+            case fieldnotes.Search(words):
+                page = fieldnotes.search(services, team, words)
+                title = f"Notes matching *{escape(' '.join(words))}*, newest first:"
+                empty = f"No notes match *{escape(' '.join(words))}*. Try fewer or shorter words."
+                _respond_blocks(respond, render.note_list(title, page, empty), "Search results")
+            case fieldnotes.Mine():
+                page = fieldnotes.mine(services, team, user)
+                empty = "You have no notes yet. " + render.HELP.splitlines()[1]
+                _respond_blocks(respond, render.note_list("Your notes:", page, empty), "Your notes")
+            case fieldnotes.Delete(note_id):
+                _delete(respond, team, user, note_id)
+            case fieldnotes.Capture(""):
+                client.views_open(
+                    trigger_id=command["trigger_id"],
+                    view=render.capture_modal(command.get("channel_id")),
+                )
+            case fieldnotes.Capture(text):
+                draft = fieldnotes.parse_note(text)
+                if isinstance(draft, Refusal):
+                    refuse(respond, draft)
+                    return
+                note = fieldnotes.capture(services, team, user, command.get("channel_id"), draft)
+                _respond_blocks(respond, render.saved(note), f"Saved note #{note.id}")
+
+    def _delete(respond: Respond, team: str, user: str, note_id: int) -> None:
+        deleted = fieldnotes.delete(services, team, user, note_id)
+        if isinstance(deleted, Refusal):
+            refuse(respond, deleted)
+        else:
+            respond(text=f":wastebasket: Deleted note #{note_id}.", response_type="ephemeral")
+
+    @apologise_on_error
+    def delete_button(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        note_id = int(action["value"])
+        deleted = fieldnotes.delete(services, team, user, note_id)
+        if isinstance(deleted, Refusal):
+            refuse(respond, deleted)
+        else:
+            respond(text=f":wastebasket: Deleted note #{note_id}.", replace_original=True)
+
+    def validate_modal(ack: Ack, view: dict[str, Any]) -> None:
+        """Validate on the server too: a blank note gets an inline error and nothing is saved."""
+        draft = _draft_from_view(view)
+        if isinstance(draft, Refusal):
+            ack(response_action="errors", errors={"note": draft.message})
+        else:
+            ack()
+
+    @apologise_on_error
+    def save_modal(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        draft = _draft_from_view(view)
+        if isinstance(draft, Refusal):
+            return  # already refused inline by validate_modal
+        team, user = body["team"]["id"], body["user"]["id"]
+        channel = view.get("private_metadata") or None
+        note = fieldnotes.capture(services, team, user, channel, draft)
+        _confirm_privately(client, channel, user, note)
+
+    app.command("/fieldnote")(ack=ack_now, lazy=[run_command])
+    app.action(render.DELETE_ACTION)(ack=ack_now, lazy=[delete_button])
+    app.view(render.MODAL_CALLBACK)(ack=validate_modal, lazy=[save_modal])
+
+
+def _draft_from_view(view: dict[str, Any]) -> fieldnotes.NoteDraft | Refusal:
+    draft = fieldnotes.NoteDraft(
+        account=input_value(view, "account"),
+        text=" ".join((input_value(view, "note") or "").split()),
+        tags=fieldnotes.parse_tag_field(input_value(view, "tags")),
+    )
+    if not draft.text:
+        return Refusal("Write what the customer said.")
+    return fieldnotes.validate_draft(draft)
+
+
+def _respond_blocks(respond: Respond, blocks: list[dict[str, Any]], fallback: str) -> None:
+    respond(blocks=blocks, text=fallback, response_type="ephemeral", replace_original=False)
+
+
+def _confirm_privately(client: WebClient, channel: str | None, user: str, note: Any) -> None:
+    """Confirm where the note was started; in a DM when the bot cannot post in that channel."""
+    blocks, text = render.saved(note), f"Saved note #{note.id}"
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, blocks=blocks, text=text)
+            return
+        except SlackApiError as error:
+            log.info("ephemeral confirmation failed (%s); sending a DM", error.response["error"])
+    client.chat_postMessage(channel=user, blocks=blocks, text=text)

@@ -1,0 +1,44 @@
+"""`/perspective`: admin and team set-up, routed to one function per subcommand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, Respond
+
+from bot.services import Services
+from handlers.common import ack_now, apologise_on_error
+
+HELP = """*Perspective set-up* (admins)
+• `/perspective help` — this help"""
+
+# A subcommand gets the services, the command payload, the words after the
+# subcommand (raw text, mentions still escaped) and respond().
+Subcommand = Callable[[Services, dict[str, Any], str, Respond], None]
+
+
+def subcommands() -> dict[str, Subcommand]:
+    """Every `/perspective` subcommand, by its first word."""
+    return {}
+
+
+def register(app: App, services: Services) -> None:
+    routes = subcommands()
+
+    @apologise_on_error
+    def run(command: dict[str, Any], respond: Respond) -> None:
+        text = (command.get("text") or "").strip()
+        word, _, rest = text.partition(" ")
+        route = routes.get(word.lower())
+        if route is None:
+            prefix = (
+                ""
+                if word.lower() in ("", "help")
+                else f"`{word[:40]}` isn't a /perspective command.\n"
+            )
+            respond(text=prefix + HELP, response_type="ephemeral")
+            return
+        route(services, command, rest.strip(), respond)
+
+    app.command("/perspective")(ack=ack_now, lazy=[run])

@@ -1,0 +1,77 @@
+"""Claims: the exactly-once ledger behind every scheduled send.
+
+A piece of work (a reminder, a nudge, a digest period) is claimed by inserting
+a row with a unique key before it is sent. The unique constraint decides races
+between processes; a claim whose send failed is released so a later tick
+retries it, and a claim whose process died is taken over once its lease expires.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Index, String, Text, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, UTCDateTime
+from storage.db import Database
+
+LEASE = timedelta(minutes=10)
+
+
+class Claim(Base):
+    __tablename__ = "claims"
+    __table_args__ = (Index("ix_claims_team_done", "team_id", "done_at"),)
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(default=1)
+    result: Mapped[str | None] = mapped_column(Text)
+
+
+def claim_once(db: Database, team_id: str, key: str, now: datetime) -> bool:
+    """True when this caller now owns `key` and must do the work, then `complete` or `release`."""
+    try:
+        with db.session() as session:
+            session.add(Claim(key=key, team_id=team_id, claimed_at=now, attempts=1))
+        return True
+    except IntegrityError:
+        return _take_over_stale(db, key, now)
+
+
+def _take_over_stale(db: Database, key: str, now: datetime) -> bool:
+    """Re-claim work whose owner crashed mid-send; the conditional update lets one winner through."""
+    with db.session() as session:
+        row = session.get(Claim, key)
+        if row is None or row.done_at is not None or row.claimed_at > now - LEASE:
+            return False
+        result = session.execute(
+            update(Claim)
+            .where(Claim.key == key, Claim.claimed_at == row.claimed_at, Claim.done_at.is_(None))
+            .values(claimed_at=now, attempts=Claim.attempts + 1)
+        )
+        return result.rowcount == 1
+
+
+def complete(db: Database, key: str, now: datetime, result: str | None = None) -> None:
+    with db.session() as session:
+        session.execute(update(Claim).where(Claim.key == key).values(done_at=now, result=result))
+
+
+def release(db: Database, key: str) -> None:
+    """Give the work back after a failed send so that a later tick retries it."""
+    with db.session() as session:
+        session.execute(delete(Claim).where(Claim.key == key, Claim.done_at.is_(None)))
+
+
+def is_done(db: Database, key: str) -> bool:
+    with db.session() as session:
+        return session.scalar(select(Claim.done_at).where(Claim.key == key)) is not None
+
+
+def result_of(db: Database, key: str) -> str | None:
+    with db.session() as session:
+        return session.scalar(select(Claim.result).where(Claim.key == key))

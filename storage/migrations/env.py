@@ -1,0 +1,28 @@
+"""Alembic environment: runs on the connection `Database.upgrade` hands over,
+or on DATABASE_URL when the alembic command line is used directly."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+import storage.claims
+import storage.fieldnotes
+import storage.teams  # noqa: F401  (models register themselves on Base.metadata)
+from bot.config import load_settings
+from storage.base import Base
+
+target_metadata = Base.metadata
+
+
+def run_migrations(connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    run_migrations(connection)
+else:
+    engine = create_engine(load_settings().database_url)
+    with engine.begin() as own_connection:
+        run_migrations(own_connection)

@@ -1,0 +1,67 @@
+"""Who reports to whom: each rep has at most one manager per workspace."""
+
+from __future__ import annotations
+
+from sqlalchemy import Index, String, UniqueConstraint, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base
+from storage.db import Database
+
+
+class TeamMembership(Base):
+    __tablename__ = "team_memberships"
+    __table_args__ = (
+        UniqueConstraint("team_id", "rep_id", name="uq_team_memberships_rep"),
+        Index("ix_team_memberships_team_manager", "team_id", "manager_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    rep_id: Mapped[str] = mapped_column(String(32))
+    manager_id: Mapped[str] = mapped_column(String(32))
+
+
+def assign_reps(db: Database, team_id: str, manager_id: str, rep_ids: list[str]) -> None:
+    """Make `manager_id` the manager of each rep; a rep who had another manager moves."""
+    with db.session() as session:
+        session.execute(
+            delete(TeamMembership).where(
+                TeamMembership.team_id == team_id, TeamMembership.rep_id.in_(rep_ids)
+            )
+        )
+        session.add_all(
+            TeamMembership(team_id=team_id, rep_id=rep, manager_id=manager_id) for rep in rep_ids
+        )
+
+
+def manager_of(db: Database, team_id: str, rep_id: str) -> str | None:
+    with db.session() as session:
+        return session.scalar(
+            select(TeamMembership.manager_id).where(
+                TeamMembership.team_id == team_id, TeamMembership.rep_id == rep_id
+            )
+        )
+
+
+def reps_of(db: Database, team_id: str, manager_id: str) -> list[str]:
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(TeamMembership.rep_id)
+                .where(TeamMembership.team_id == team_id, TeamMembership.manager_id == manager_id)
+                .order_by(TeamMembership.rep_id)
+            )
+        )
+
+
+def all_managers(db: Database, team_id: str) -> list[str]:
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(TeamMembership.manager_id)
+                .where(TeamMembership.team_id == team_id)
+                .distinct()
+                .order_by(TeamMembership.manager_id)
+            )
+        )

@@ -1,0 +1,173 @@
+"""Shared fixtures: a fake Slack, both databases, an injected clock, and the bot on real HTTP.
+
+Storage and scheduling run against SQLite and PostgreSQL. PostgreSQL tests use
+TEST_DATABASE_URL (CI sets it); each pytest run creates its own throw-away
+database there so parallel runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, make_url, text
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.server import HttpServer, build_web_app
+from bot.services import Services, build_services
+from storage.base import Base
+from storage.db import Database
+from tests.fakeslack import FakeSlack, FakeSlackServer
+from tests.slack_requests import SlackSender
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+WEBHOOK_SECRET = "deals-webhook-secret"
+TEAM = "T0001"
+REP = "U0REP0001"
+OTHER_REP = "U0REP0002"
+MANAGER = "U0MGR0001"
+ADMIN = "U0ADM0001"
+START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
+
+
+class Clock:
+    """An injected clock tests move by hand; nothing in the tests sleeps."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+    def set(self, now: datetime) -> datetime:
+        self.now = now
+        return now
+
+
+@pytest.fixture(scope="session")
+def fake_slack_server() -> Iterator[FakeSlackServer]:
+    server = FakeSlackServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake(fake_slack_server: FakeSlackServer) -> Iterator[FakeSlack]:
+    fake_slack_server.fake.reset()
+    for user in (REP, OTHER_REP, MANAGER):
+        fake_slack_server.fake.add_user(user)
+    fake_slack_server.fake.add_user(ADMIN, is_admin=True)
+    yield fake_slack_server.fake
+    fake_slack_server.fake.reset()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"perspective_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    test_url = url.set(database=name).render_as_string(hide_password=False)
+    Database(test_url).upgrade()
+    yield test_url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'perspective.db'}"
+    if postgres_url is None:
+        pytest.skip(
+            "PostgreSQL tests need TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
+    return postgres_url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    database = Database(database_url)
+    database.upgrade()
+    if not database.is_sqlite:
+        _empty_all_tables(database)
+    yield database
+    database.dispose()
+
+
+def _empty_all_tables(database: Database) -> None:
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def make_settings(api_url: str, database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "slack_bot_token": "xoxb-test-token",
+        "slack_signing_secret": SIGNING_SECRET,
+        "database_url": database_url,
+        "slack_api_url": api_url,
+        "deals_webhook_secret": WEBHOOK_SECRET,
+        "default_timezone": "UTC",
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def services(
+    fake: FakeSlack, fake_slack_server: FakeSlackServer, db: Database, clock: Clock
+) -> Services:
+    settings = make_settings(fake_slack_server.api_url, str(db.url))
+    return build_services(settings, db=db, clock=clock)
+
+
+@dataclass
+class RunningBot:
+    services: Services
+    fake: FakeSlack
+    slack: SlackSender
+    base_url: str
+    clock: Clock
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+
+@pytest.fixture
+def bot(
+    services: Services, fake: FakeSlack, fake_slack_server: FakeSlackServer, clock: Clock
+) -> Iterator[RunningBot]:
+    """The whole bot behind waitress on a free port, talking to the fake Slack."""
+    app = build_app(services)
+    server = HttpServer(build_web_app(app, services), port=0, host="127.0.0.1")
+    thread = server.start_in_thread()
+    base_url = f"http://127.0.0.1:{server.port}"
+    sender = SlackSender(
+        f"{base_url}/slack/events", SIGNING_SECRET, fake_slack_server.response_url("r")
+    )
+    yield RunningBot(services, fake, sender, base_url, clock)
+    server.close()
+    thread.join(timeout=10)

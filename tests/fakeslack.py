@@ -1,0 +1,438 @@
+"""A fake Slack Web API: real HTTP on localhost that records calls and answers like Slack.
+
+It rejects what Slack rejects (missing arguments, bad tokens, Block Kit limits)
+with Slack's error shape — HTTP 200 and `ok: false`, or 429 with `Retry-After`
+for rate limits — so a test fails wherever Slack would. It also serves
+`response_url` posts (`/response/<id>`), which Bolt's `respond()` uses.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+BOT_USER_ID = "U0BOT0001"
+Args = dict[str, Any]
+
+REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
+    "auth.test": [],
+    "chat.postMessage": ["channel", ("text", "blocks", "attachments")],
+    "chat.postEphemeral": ["channel", "user", ("text", "blocks", "attachments")],
+    "chat.update": ["channel", "ts"],
+    "chat.delete": ["channel", "ts"],
+    "chat.getPermalink": ["channel", "message_ts"],
+    "views.open": ["trigger_id", "view"],
+    "views.push": ["trigger_id", "view"],
+    "views.publish": ["user_id", "view"],
+    "views.update": ["view", ("view_id", "external_id")],
+    "users.info": ["user"],
+    "users.lookupByEmail": ["email"],
+    "conversations.open": [("users", "channel")],
+    "conversations.info": ["channel"],
+}
+MESSAGE_METHODS = {"chat.postMessage", "chat.postEphemeral", "chat.update", "response_url"}
+VIEW_METHODS = {"views.open", "views.push", "views.publish", "views.update"}
+BLOCK_TYPES = {
+    "section", "context", "actions", "divider", "header", "input", "image", "rich_text", "file",
+}  # fmt: skip
+
+
+class SlackError(Exception):
+    def __init__(self, error: str, *messages: str) -> None:
+        super().__init__(error)
+        self.error = error
+        self.messages = list(messages)
+
+
+@dataclass
+class Call:
+    method: str
+    args: Args
+    ok: bool
+    error: str | None = None
+
+
+@dataclass
+class Failure:
+    status: int
+    error: str
+    retry_after: int | None = None
+
+
+@dataclass
+class FakeSlack:
+    """State of the fake workspace; tests add users and channels, then read `calls`."""
+
+    team_id: str = "T0001"
+    token: str = "xoxb-test-token"
+    users: dict[str, Args] = field(default_factory=dict)
+    channels_without_bot: set[str] = field(default_factory=set)
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, list[Failure]] = field(default_factory=dict)
+    _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _changed: threading.Condition = field(default_factory=threading.Condition)
+
+    # ---- set-up -------------------------------------------------------------------------
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        tz: str = "America/New_York",
+        is_admin: bool = False,
+        email: str | None = None,
+        status_text: str = "",
+        status_emoji: str = "",
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": user_id.lower(),
+            "tz": tz,
+            "is_admin": is_admin,
+            "is_owner": False,
+            "profile": {
+                "email": email or f"{user_id.lower()}@example.com",
+                "status_text": status_text,
+                "status_emoji": status_emoji,
+                "status_expiration": 0,
+            },
+        }
+
+    def fail_next(
+        self, method: str, *, status: int = 200, error: str = "fatal_error", retry_after: int = 1
+    ) -> None:
+        """Make the next call of `method` fail (429 answers carry Retry-After)."""
+        failure = Failure(status, error, retry_after if status == 429 else None)
+        self.failures.setdefault(method, []).append(failure)
+
+    def reset(self) -> None:
+        with self._changed:
+            self.users.clear()
+            self.channels_without_bot.clear()
+            self.calls.clear()
+            self.failures.clear()
+
+    # ---- reading what the bot did -------------------------------------------------------
+    def calls_to(self, method: str, where: Callable[[Args], bool] | None = None) -> list[Args]:
+        with self._changed:
+            return [
+                c.args
+                for c in self.calls
+                if c.method == method and c.ok and (where is None or where(c.args))
+            ]
+
+    def wait_for(
+        self,
+        method: str,
+        count: int = 1,
+        where: Callable[[Args], bool] | None = None,
+        timeout: float = 10.0,
+    ) -> list[Args]:
+        """Block until at least `count` successful calls arrived (event-driven, not a sleep)."""
+        with self._changed:
+            self._changed.wait_for(lambda: len(self.calls_to(method, where)) >= count, timeout)
+            found = self.calls_to(method, where)
+        assert len(found) >= count, (
+            f"expected {count} {method} call(s), got {len(found)}: {self.summary()}"
+        )
+        return found
+
+    def summary(self) -> list[tuple[str, bool, str | None]]:
+        return [(c.method, c.ok, c.error) for c in self.calls]
+
+    # ---- answering ----------------------------------------------------------------------
+    def handle(self, method: str, args: Args, auth: str | None) -> tuple[int, Args, dict]:
+        try:
+            if method != "response_url" and auth != f"Bearer {self.token}":
+                raise SlackError("invalid_auth")
+            failure = self._pop_failure(method)
+            if failure is not None:
+                self._record(Call(method, args, ok=False, error=failure.error))
+                headers = {"Retry-After": str(failure.retry_after)} if failure.retry_after else {}
+                return failure.status, {"ok": False, "error": failure.error}, headers
+            _check_required(method, args)
+            answer = self._answer(method, args)
+        except SlackError as error:
+            self._record(Call(method, args, ok=False, error=error.error))
+            body: Args = {"ok": False, "error": error.error}
+            if error.messages:
+                body["response_metadata"] = {"messages": error.messages}
+            return 200, body, {}
+        self._record(Call(method, args, ok=True))
+        return 200, {"ok": True, **answer}, {}
+
+    def _pop_failure(self, method: str) -> Failure | None:
+        with self._changed:
+            queue = self.failures.get(method)
+            return queue.pop(0) if queue else None
+
+    def _record(self, call: Call) -> None:
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def _answer(self, method: str, args: Args) -> Args:
+        if method in MESSAGE_METHODS:
+            validate_message(args)
+        if method in VIEW_METHODS:
+            validate_view(args["view"])
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        return handler(args) if handler else {}
+
+    def _next_ts(self) -> str:
+        return f"{1_790_000_000 + next(self._ts)}.000100"
+
+    def _auth_test(self, _args: Args) -> Args:
+        return {"team_id": self.team_id, "user_id": BOT_USER_ID, "bot_id": "B0BOT0001"}
+
+    def _chat_postMessage(self, args: Args) -> Args:
+        channel = args["channel"]
+        if channel in self.channels_without_bot:
+            raise SlackError("not_in_channel")
+        if channel.startswith(("U", "W")):
+            channel = "D" + channel[1:]
+        return {"channel": channel, "ts": self._next_ts(), "message": {"text": args.get("text")}}
+
+    def _chat_postEphemeral(self, args: Args) -> Args:
+        if args["channel"] in self.channels_without_bot:
+            raise SlackError("user_not_in_channel")
+        return {"message_ts": self._next_ts()}
+
+    def _chat_update(self, args: Args) -> Args:
+        return {"channel": args["channel"], "ts": args["ts"], "text": args.get("text", "")}
+
+    def _chat_getPermalink(self, args: Args) -> Args:
+        ts = str(args["message_ts"]).replace(".", "")
+        return {
+            "channel": args["channel"],
+            "permalink": f"https://example.slack.com/archives/{args['channel']}/p{ts}",
+        }
+
+    def _views_open(self, args: Args) -> Args:
+        return {"view": {"id": "V" + str(next(self._ts)), **args["view"]}}
+
+    _views_push = _views_open
+    _views_publish = _views_open
+    _views_update = _views_open
+
+    def _users_info(self, args: Args) -> Args:
+        user = self.users.get(args["user"])
+        if user is None:
+            raise SlackError("user_not_found")
+        return {"user": user}
+
+    def _users_lookupByEmail(self, args: Args) -> Args:
+        for user in self.users.values():
+            if user["profile"]["email"].lower() == str(args["email"]).lower():
+                return {"user": user}
+        raise SlackError("users_not_found")
+
+    def _conversations_open(self, args: Args) -> Args:
+        users = str(args.get("users") or "").split(",")
+        key = "".join(sorted(u.strip() for u in users if u.strip()))
+        return {"channel": {"id": "D" + key[1:] if len(users) == 1 else "G" + key[1:18]}}
+
+    def _conversations_info(self, args: Args) -> Args:
+        return {
+            "channel": {
+                "id": args["channel"],
+                "is_member": args["channel"] not in self.channels_without_bot,
+            }
+        }
+
+
+def _check_required(method: str, args: Args) -> None:
+    if method not in REQUIRED and method != "response_url":
+        raise SlackError("unknown_method")
+    for requirement in REQUIRED.get(method, []):
+        names = (requirement,) if isinstance(requirement, str) else requirement
+        if not any(args.get(name) not in (None, "", []) for name in names):
+            raise SlackError("invalid_arguments", f"missing required field: {'|'.join(names)}")
+
+
+def _blocks(value: Any) -> list[Args]:
+    if value is None:
+        return []
+    blocks = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(blocks, list):
+        raise SlackError("invalid_blocks_format")
+    return blocks
+
+
+def validate_message(args: Args) -> None:
+    blocks = _blocks(args.get("blocks"))
+    if len(blocks) > 50:
+        raise SlackError(
+            "invalid_blocks", f"must provide an array of no more than 50 items (got {len(blocks)})"
+        )
+    if len(str(args.get("text") or "")) > 40_000:
+        raise SlackError("msg_too_long")
+    _validate_blocks(blocks, "invalid_blocks")
+
+
+def validate_view(view_value: Any) -> None:
+    view = json.loads(view_value) if isinstance(view_value, str) else view_value
+    blocks = _blocks(view.get("blocks"))
+    if view.get("type") not in ("modal", "home"):
+        raise SlackError("invalid_arguments", "view type must be modal or home")
+    if len(blocks) > 100:
+        raise SlackError(
+            "invalid_arguments",
+            f"no more than 100 items allowed [json-pointer:/view/blocks] (got {len(blocks)})",
+        )
+    if view.get("type") == "modal":
+        for key, limit in (("title", 24), ("submit", 24), ("close", 24)):
+            if key in view and len(view[key].get("text", "")) > limit:
+                raise SlackError(
+                    "invalid_arguments",
+                    f"must be less than {limit + 1} characters [json-pointer:/view/{key}/text]",
+                )
+        if "title" not in view:
+            raise SlackError("invalid_arguments", "missing required field: title")
+        if any(b.get("type") == "input" for b in blocks) and "submit" not in view:
+            raise SlackError("invalid_arguments", "submit is required when a view has input blocks")
+    if len(view.get("private_metadata") or "") > 3000:
+        raise SlackError("invalid_arguments", "private_metadata must be less than 3001 characters")
+    _validate_blocks(blocks, "invalid_arguments")
+
+
+def _validate_blocks(blocks: list[Args], error: str) -> None:
+    for i, block in enumerate(blocks):
+        problem = _block_problem(block)
+        if problem:
+            raise SlackError(error, f"{problem} [json-pointer:/blocks/{i}]")
+
+
+def _text_len(obj: Args | None) -> int:
+    return len((obj or {}).get("text", ""))
+
+
+def _block_problem(block: Args) -> str | None:
+    kind = block.get("type")
+    if kind not in BLOCK_TYPES:
+        return f"unknown block type {kind!r}"
+    if len(block.get("block_id", "")) > 255:
+        return "block_id must be less than 256 characters"
+    if kind == "section":
+        if "text" not in block and "fields" not in block:
+            return "section needs text or fields"
+        if _text_len(block.get("text")) > 3000:
+            return "must be less than 3001 characters [text]"
+        if block.get("text") is not None and _text_len(block.get("text")) == 0:
+            return "must be more than 0 characters [text]"
+        fields = block.get("fields", [])
+        if len(fields) > 10 or any(_text_len(f) > 2000 for f in fields):
+            return "fields: at most 10, each at most 2000 characters"
+        if "accessory" in block:
+            return _element_problem(block["accessory"])
+    if kind == "header" and not 0 < _text_len(block.get("text")) <= 150:
+        return "header text must be 1-150 characters"
+    if kind == "context":
+        elements = block.get("elements", [])
+        if not 0 < len(elements) <= 10:
+            return "context needs 1-10 elements"
+        if any(_text_len(e) > 3000 for e in elements):
+            return "context text must be less than 3001 characters"
+    if kind == "actions":
+        elements = block.get("elements", [])
+        if not 0 < len(elements) <= 25:
+            return "actions needs 1-25 elements"
+        for element in elements:
+            problem = _element_problem(element)
+            if problem:
+                return problem
+    if kind == "input":
+        if not 0 < _text_len(block.get("label")) <= 2000:
+            return "input label must be 1-2000 characters"
+        if "element" not in block:
+            return "input needs an element"
+        return _element_problem(block["element"])
+    return None
+
+
+def _element_problem(element: Args) -> str | None:
+    if len(element.get("action_id", "")) > 255:
+        return "action_id must be less than 256 characters"
+    if element.get("type") == "button":
+        if not 0 < _text_len(element.get("text")) <= 75:
+            return "button text must be 1-75 characters"
+        if len(element.get("value", "")) > 2000:
+            return "button value must be less than 2001 characters"
+    if _text_len(element.get("placeholder")) > 150:
+        return "placeholder must be less than 151 characters"
+    options = element.get("options")
+    if options is not None:
+        if not 0 < len(options) <= 100:
+            return "options must have 1-100 items"
+        if any(_text_len(o.get("text")) > 75 for o in options):
+            return "option text must be less than 76 characters"
+    return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSlack
+
+    def do_GET(self) -> None:
+        self._dispatch(b"")
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self._dispatch(self.rfile.read(length))
+
+    def _dispatch(self, raw: bytes) -> None:
+        url = urlparse(self.path)
+        args: Args = dict(parse_qsl(url.query))
+        if raw:
+            if (self.headers.get("Content-Type") or "").startswith("application/json"):
+                args.update(json.loads(raw))
+            else:
+                args.update(dict(parse_qsl(raw.decode())))
+        if url.path.startswith("/response/"):
+            args["_response_id"] = url.path.removeprefix("/response/")
+            status, body, headers = self.fake.handle("response_url", args, None)
+        else:
+            method = url.path.removeprefix("/api/")
+            status, body, headers = self.fake.handle(
+                method, args, self.headers.get("Authorization")
+            )
+        payload = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+class FakeSlackServer:
+    """Runs a `FakeSlack` on 127.0.0.1 in a background thread."""
+
+    def __init__(self, fake: FakeSlack | None = None) -> None:
+        self.fake = fake or FakeSlack()
+        handler = type("Handler", (_Handler,), {"fake": self.fake})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        self.port = self._server.server_address[1]
+        self.api_url = f"http://127.0.0.1:{self.port}/api/"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def response_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.port}/response/{name}"
+
+    def start(self) -> FakeSlackServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
