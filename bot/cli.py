@@ -13,9 +13,13 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings, require_http_settings
+from bot.export import exporters, write_rows
 from bot.scheduler import run_tick, start_scheduler
 from bot.server import HttpServer, build_web_app, run_socket_mode
 from bot.services import Services, build_services
@@ -43,6 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"perspective: {error}", file=sys.stderr)
         return 1
+    except SQLAlchemyError as error:
+        reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+        print(
+            f"perspective: database error: {reason} (is DATABASE_URL right, and has "
+            "`perspective db upgrade` been run?)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
     upgrade.set_defaults(run=cmd_db_upgrade)
+
+    export = commands.add_parser("export", help="write notes, promises or deals as CSV or JSON")
+    export.add_argument("kind", choices=sorted(exporters()), help="what to export")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--output", type=Path, help="write to this file instead of stdout")
+    export.set_defaults(run=cmd_export)
     return parser
 
 
@@ -86,6 +104,18 @@ def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     services = build_services(settings)
     services.db.upgrade()
     print(f"database {services.db.describe()} is up to date")
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    rows = exporters()[args.kind](services)
+    if args.output is None:
+        count = write_rows(rows, args.format, sys.stdout)
+    else:
+        with args.output.open("w", newline="", encoding="utf-8") as out:
+            count = write_rows(rows, args.format, out)
+    print(f"exported {count} {args.kind}", file=sys.stderr)
     return 0
 
 

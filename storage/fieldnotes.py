@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -129,3 +130,17 @@ def _page(db: Database, conditions: list, limit: int) -> SearchPage:
             .limit(limit)
         ).all()
     return SearchPage(notes=list(notes), total=total or 0)
+
+
+def all_notes(db: Database, batch: int = 1000) -> Iterator[FieldNote]:
+    """Every note, oldest first, fetched in batches so a large export never loads all at once."""
+    last_id = 0
+    while True:
+        with db.session() as session:
+            notes = session.scalars(
+                select(FieldNote).where(FieldNote.id > last_id).order_by(FieldNote.id).limit(batch)
+            ).all()
+        if not notes:
+            return
+        yield from notes
+        last_id = notes[-1].id
