@@ -140,13 +140,16 @@ def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    use_socket_mode = settings.socket_mode and not args.http
+    if not use_socket_mode:
+        require_http_settings(settings)
     services = build_services(settings)
     _migrate_default_sqlite(services)
     app = build_app(services)
     stop = _stop_event()
     scheduler = None if args.no_scheduler else start_scheduler(services)
     try:
-        if settings.socket_mode and not args.http:
+        if use_socket_mode:
             log.info("serving over Socket Mode; database %s", services.db.describe())
             run_socket_mode(app, settings.slack_app_token or "", stop)
         else:
@@ -160,7 +163,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _serve_http(app: object, services: Services, stop: threading.Event) -> None:
-    require_http_settings(services.settings)
     server = HttpServer(build_web_app(app, services), services.settings.port)  # type: ignore[arg-type]
     log.info(
         "serving HTTP on port %d (POST /slack/events, GET /healthz); database %s",

@@ -22,6 +22,7 @@ Args = dict[str, Any]
 
 REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "auth.test": [],
+    "apps.connections.open": [],
     "chat.postMessage": ["channel", ("text", "blocks", "attachments")],
     "chat.postEphemeral": ["channel", "user", ("text", "blocks", "attachments")],
     "chat.update": ["channel", "ts"],
@@ -75,6 +76,8 @@ class FakeSlack:
     channels_without_bot: set[str] = field(default_factory=set)
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    app_token: str = "xapp-1-test-token"
+    socket_url: str | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -117,6 +120,7 @@ class FakeSlack:
             self.channels_without_bot.clear()
             self.calls.clear()
             self.failures.clear()
+            self.socket_url = None
 
     # ---- reading what the bot did -------------------------------------------------------
     def calls_to(self, method: str, where: Callable[[Args], bool] | None = None) -> list[Args]:
@@ -149,7 +153,8 @@ class FakeSlack:
     # ---- answering ----------------------------------------------------------------------
     def handle(self, method: str, args: Args, auth: str | None) -> tuple[int, Args, dict]:
         try:
-            if method != "response_url" and auth != f"Bearer {self.token}":
+            expected = self.app_token if method == "apps.connections.open" else self.token
+            if method != "response_url" and auth != f"Bearer {expected}":
                 raise SlackError("invalid_auth")
             failure = self._pop_failure(method)
             if failure is not None:
@@ -190,6 +195,11 @@ class FakeSlack:
 
     def _auth_test(self, _args: Args) -> Args:
         return {"team_id": self.team_id, "user_id": BOT_USER_ID, "bot_id": "B0BOT0001"}
+
+    def _apps_connections_open(self, _args: Args) -> Args:
+        if self.socket_url is None:
+            raise SlackError("not_allowed_token_type")
+        return {"url": self.socket_url}
 
     def _chat_postMessage(self, args: Args) -> Args:
         channel = args["channel"]
