@@ -40,7 +40,7 @@ def register(app: App, services: Services) -> None:
                 empty = "You have no notes yet. " + render.HELP.splitlines()[1]
                 _respond_blocks(respond, render.note_list("Your notes:", page, empty), "Your notes")
             case fieldnotes.Delete(note_id):
-                _delete(respond, team, user, note_id)
+                delete_and_tell(respond, team, user, note_id, replace_original=False)
             case fieldnotes.Capture(""):
                 client.views_open(
                     trigger_id=command["trigger_id"],
@@ -54,22 +54,24 @@ def register(app: App, services: Services) -> None:
                 note = fieldnotes.capture(services, team, user, command.get("channel_id"), draft)
                 _respond_blocks(respond, render.saved(note), f"Saved note #{note.id}")
 
-    def _delete(respond: Respond, team: str, user: str, note_id: int) -> None:
+    def delete_and_tell(
+        respond: Respond, team: str, user: str, note_id: int, *, replace_original: bool
+    ) -> None:
         deleted = fieldnotes.delete(services, team, user, note_id)
         if isinstance(deleted, Refusal):
             refuse(respond, deleted)
-        else:
-            respond(text=f":wastebasket: Deleted note #{note_id}.", response_type="ephemeral")
+            return
+        respond(
+            text=f":wastebasket: Deleted note #{note_id}.",
+            response_type="ephemeral",
+            replace_original=replace_original,
+        )
 
     @apologise_on_error
     def delete_button(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        """The Delete button replaces the confirmation it sits on, so it cannot be pressed twice."""
         team, user = body["team"]["id"], body["user"]["id"]
-        note_id = int(action["value"])
-        deleted = fieldnotes.delete(services, team, user, note_id)
-        if isinstance(deleted, Refusal):
-            refuse(respond, deleted)
-        else:
-            respond(text=f":wastebasket: Deleted note #{note_id}.", replace_original=True)
+        delete_and_tell(respond, team, user, int(action["value"]), replace_original=True)
 
     def validate_modal(ack: Ack, view: dict[str, Any]) -> None:
         """Validate on the server too: a blank note gets an inline error and nothing is saved."""
