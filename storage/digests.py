@@ -161,14 +161,7 @@ def add_subscription(
         session.add(subscription)
         session.flush()
         for kind, last_id in starting_ids.items():
-            session.add(
-                DigestCursor(
-                    subscription_id=subscription.id,
-                    kind=kind,
-                    team_id=new.team_id,
-                    last_id=last_id,
-                )
-            )
+            _move_cursor(session, subscription.id, new.team_id, kind, last_id)
     return subscription
 
 
@@ -304,23 +297,21 @@ def finish_period(
             .values(period_start=period.period_end)
         )
         for kind, (_after, upto) in period.ranges.items():
-            _move_cursor(session, period, kind, upto)
+            _move_cursor(session, period.subscription_id, period.team_id, kind, upto)
         if claim_key is not None:
             session.execute(
                 update(Claim).where(Claim.key == claim_key).values(done_at=now, result=first_ts)
             )
 
 
-def _move_cursor(session: Session, period: DigestPeriod, kind: str, upto: int) -> None:
-    cursor = session.get(DigestCursor, (period.subscription_id, kind))
+def _move_cursor(
+    session: Session, subscription_id: int, team_id: str, kind: str, upto: int
+) -> None:
+    """Create or advance a cursor; cursors never move backwards."""
+    cursor = session.get(DigestCursor, (subscription_id, kind))
     if cursor is None:
         session.add(
-            DigestCursor(
-                subscription_id=period.subscription_id,
-                kind=kind,
-                team_id=period.team_id,
-                last_id=upto,
-            )
+            DigestCursor(subscription_id=subscription_id, kind=kind, team_id=team_id, last_id=upto)
         )
     elif cursor.last_id < upto:
         cursor.last_id = upto
