@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
@@ -193,7 +193,7 @@ def remove(services: Services, team_id: str, number: str) -> Refusal | None:
 def schedule_of(subscription: DigestSubscription) -> Schedule:
     return Schedule(
         subscription.cadence,
-        parse_time(subscription.post_at) or parse_time("09:00"),  # type: ignore[arg-type]
+        time.fromisoformat(subscription.post_at),
         ZoneInfo(subscription.timezone),
     )
 
@@ -342,15 +342,20 @@ def run_due(services: Services, now: datetime) -> None:
     """The scheduler job: post every subscription whose slot has come."""
     for subscription in digests.subscriptions(services.db):
         slot = schedule_of(subscription).due_slot(subscription.period_start, now)
-        if slot is not None:
+        if slot is None:
+            continue
+        try:
             delivery = deliver(services, subscription, slot, now)
-            if delivery.status == "failed":
-                log.warning(
-                    "digest %s to %s failed (%s); a later tick retries it",
-                    subscription.id,
-                    subscription.channel_id,
-                    delivery.error,
-                )
+        except Exception:  # one broken digest must not hold up the other channels
+            log.exception("digest %s failed; a later tick retries it", subscription.id)
+            continue
+        if delivery.status == "failed":
+            log.warning(
+                "digest %s to %s failed (%s); a later tick retries it",
+                subscription.id,
+                subscription.channel_id,
+                delivery.error,
+            )
 
 
 def send_now(services: Services, subscription: DigestSubscription, *, force: bool) -> Delivery:
