@@ -7,7 +7,9 @@ reason counts since the period started) and gets back a count, a one-line
 summary for the header and its blocks.
 
 Plugging in a new kind (closed deals, promises at risk or broken) means writing
-one `build` function and adding a `DigestSection` to `digest_sections()`:
+one `build` function — it returns `bot.digest_blocks.SectionContent`, and
+`bot.digest_blocks.text_sections(lines)` packs escaped mrkdwn lines into blocks
+within Slack's limits — and adding a `DigestSection` to `digest_sections()`:
 
     DigestSection(
         kind="deal_closures",                      # the cursor key, stored per subscription

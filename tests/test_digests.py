@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 
 from bot import digests
+from bot.digest_blocks import SectionContent, text_sections
+from bot.digest_sections import FIELD_NOTES, DigestSection, SectionRequest
 from bot.services import Services
 from storage import digests as digest_store
 from storage import fieldnotes, note_uses
@@ -423,3 +425,38 @@ def test_times_in_the_header_use_the_subscription_zone(services: Services, fake:
     [post] = posts_to(fake)
     start = subscription.period_start.astimezone(digests.ZoneInfo("Asia/Tokyo"))
     assert f"{start:%a %d %b %H:%M} → " in shown(post) and "(Asia/Tokyo)" in shown(post)
+
+
+# ---- another kind of record plugs in as a section -------------------------------------------
+
+
+def test_a_new_section_kind_plugs_in_with_its_own_cursor_and_no_schema_change(
+    services: Services, fake: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subscription = subscribe(services)  # created before the new kind existed
+    recorded = {"latest": 40}
+    seen: list[tuple[int, int]] = []
+
+    def build(request: SectionRequest) -> SectionContent:
+        seen.append((request.after_id, request.upto_id))
+        count = request.upto_id - request.after_id
+        lines = [f"event {i}" for i in range(request.after_id + 1, request.upto_id + 1)]
+        return SectionContent(count, f"{count} promise events", text_sections(lines))
+
+    events = DigestSection("promise_events", lambda _db, _team: recorded["latest"], build)
+    monkeypatch.setattr(digests, "digest_sections", lambda: [FIELD_NOTES, events])
+
+    digests.send_now(services, subscription, force=False)  # starts at the newest event
+    recorded["latest"] = 43
+    services.clock.advance(hours=1)
+    fake.fail_next("chat.postMessage", error="internal_error")
+    refreshed = digest_store.get_subscription(services.db, subscription.id)
+    assert digests.send_now(services, refreshed, force=False).status == "failed"
+    recorded["latest"] = 45  # recorded after the failed attempt: not in the retried digest
+    assert digests.send_now(services, refreshed, force=False).status == "posted"
+
+    assert seen == [(40, 40), (40, 43)]
+    _empty, retried = posts_to(fake)
+    assert "3 promise events" in shown(retried) and "event 43" in shown(retried)
+    assert "event 44" not in shown(retried)
+    assert digest_store.cursors(services.db, subscription.id)["promise_events"] == 43
