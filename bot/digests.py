@@ -16,7 +16,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from slack_sdk.errors import SlackApiError
 
@@ -87,10 +87,12 @@ def _read_option(word: str, settings: dict) -> Refusal | None:
         settings["post_at"] = at.strftime("%H:%M")
     elif _is_timezone(word):
         settings["timezone"] = word
-    elif "/" in word or lowered in ("utc", "gmt", "cet", "est", "pst"):
+    elif "/" in word or lowered in ("utc", "gmt", "cet", "est", "pst") or _zone_named(word):
+        guess = _zone_named(word)
+        hint = f" Did you mean `{guess}`?" if guess else ""
         return Refusal(
-            f"`{word[:40]}` isn't a time zone I know. Use an IANA name like `Europe/Berlin`, "
-            "`America/New_York` or `UTC`."
+            f"`{word[:40]}` isn't a time zone I know.{hint} Use an IANA name like "
+            "`Europe/Berlin`, `America/New_York` or `UTC`."
         )
     else:
         return Refusal(
@@ -99,6 +101,13 @@ def _read_option(word: str, settings: dict) -> Refusal | None:
             "when nothing is new)."
         )
     return None
+
+
+def _zone_named(word: str) -> str | None:
+    """`berlin` → `Europe/Berlin`: the zone a city name most likely means, if any."""
+    suffix = "/" + word.lower().replace(" ", "_")
+    matches = sorted(zone for zone in available_timezones() if zone.lower().endswith(suffix))
+    return matches[0] if matches else None
 
 
 def _is_timezone(word: str) -> bool:

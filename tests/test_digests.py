@@ -108,6 +108,7 @@ def test_a_tag_that_is_also_a_channel_name_is_read_as_a_tag(bot: RunningBot) -> 
     ("text", "expected"),
     [
         ("digest add <#C0MKT0001|marketing> Europe/Berln", "isn't a time zone I know"),
+        ("digest add <#C0MKT0001|marketing> berlin", "Did you mean `Europe/Berlin`?"),
         ("digest add <#C0MKT0001|marketing> 25:00", "isn't a time of day"),
         ("digest add <#C0MKT0001|marketing> 9.30am", "I couldn't read `9.30am`"),
         ("digest add marketing", "Start with the channel"),
