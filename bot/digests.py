@@ -139,10 +139,26 @@ def invite_first(channel_id: str) -> Refusal:
     )
 
 
+def _already_subscribed(
+    services: Services, team_id: str, draft: SubscriptionDraft
+) -> Refusal | None:
+    """The same digest twice in one channel would show every note twice there."""
+    for existing in digests.subscriptions_in(services.db, team_id, draft.channel_id):
+        if existing.cadence == draft.cadence and set(existing.tag_filter) == set(draft.tags):
+            return Refusal(
+                f"<#{draft.channel_id}> already gets this {draft.cadence} digest "
+                f"(#{existing.id}). To change its time or zone, remove it with "
+                f"`/perspective digest remove {existing.id}` and add it again."
+            )
+    return None
+
+
 def add_subscription(
     services: Services, team_id: str, user_id: str, draft: SubscriptionDraft
 ) -> DigestSubscription | Refusal:
-    refusal = bot_can_post_in(services, draft.channel_id)
+    refusal = _already_subscribed(services, team_id, draft) or bot_can_post_in(
+        services, draft.channel_id
+    )
     if refusal is not None:
         return refusal
     starting_ids = {

@@ -129,6 +129,15 @@ def test_bad_digest_commands_say_how_to_do_it_and_store_nothing(
     assert posts_to(bot) == []
 
 
+def test_the_same_digest_twice_in_a_channel_is_refused(bot: RunningBot) -> None:
+    perspective(bot, "digest add <#C0MKT0001|marketing> #pricing")
+    [existing] = digest_store.subscriptions(bot.db, TEAM)
+    text = perspective(bot, "digest add <#C0MKT0001|marketing> 17:00 #pricing")
+    assert f"already gets this daily digest (#{existing.id})" in text
+    perspective(bot, "digest add <#C0MKT0001|marketing> weekly #pricing")
+    assert len(digest_store.subscriptions(bot.db, TEAM)) == 2
+
+
 def test_digest_commands_are_for_admins_only(bot: RunningBot) -> None:
     assert "Only Perspective admins" in perspective(bot, "digest add <#C0MKT0001|>", user=REP)
     assert "Only Perspective admins" in perspective(bot, "digest list", user=REP)
