@@ -55,12 +55,12 @@ def latest_note_id(db: Database, team_id: str) -> int:
 
 
 def tag_counts(db: Database, notes: NoteRange) -> list[TagCount]:
-    """How many notes each group holds, largest group first."""
+    """How many notes each group holds: largest group first, untagged notes last."""
     grouped = _grouped(notes).subquery()
     query = (
         select(grouped.c.tag, func.count().label("n"))
         .group_by(grouped.c.tag)
-        .order_by(func.count().desc(), grouped.c.tag)
+        .order_by(grouped.c.tag.is_(None), func.count().desc(), grouped.c.tag)
     )
     with db.session() as session:
         return [TagCount(tag, n) for tag, n in session.execute(query)]
