@@ -7,6 +7,7 @@ exits with code 2 (the contract in PRODUCT.md "Interfaces").
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import digests
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings, require_http_settings
 from bot.export import exporters, write_rows
@@ -82,6 +84,16 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
     upgrade.set_defaults(run=cmd_db_upgrade)
 
+    digest = commands.add_parser("digest", help="post or preview a channel digest")
+    digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
+    send = digest_commands.add_parser("send", help="post a subscription's current period now")
+    send.add_argument("--subscription", type=int, required=True, metavar="ID")
+    send.add_argument("--force", action="store_true", help="post the last digest again")
+    send.set_defaults(run=cmd_digest_send)
+    preview = digest_commands.add_parser("preview", help="print a channel's digest as JSON")
+    preview.add_argument("--channel", required=True, metavar="C…")
+    preview.set_defaults(run=cmd_digest_preview)
+
     export = commands.add_parser("export", help="write notes, promises or deals as CSV or JSON")
     export.add_argument("kind", choices=sorted(exporters()), help="what to export")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
@@ -116,6 +128,33 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
         with args.output.open("w", newline="", encoding="utf-8") as out:
             count = write_rows(rows, args.format, out)
     print(f"exported {count} {args.kind}", file=sys.stderr)
+    return 0
+
+
+def cmd_digest_send(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    subscription = digests.get_subscription(services, args.subscription)
+    if subscription is None:
+        raise UsageError(f"there is no digest subscription {args.subscription}")
+    delivery = digests.send_now(services, subscription, force=args.force)
+    if delivery.status != "posted":
+        raise UsageError(
+            f"digest {subscription.id} was not posted: {delivery.error or delivery.status}"
+        )
+    print(f"digest {subscription.id} posted to {subscription.channel_id}, ts {delivery.ts}")
+    return 0
+
+
+def cmd_digest_preview(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    found = digests.subscriptions_in_channel(services, args.channel)
+    if not found:
+        raise UsageError(f"no digest subscription posts to {args.channel}")
+    previews = [
+        {"subscription": s.id, "messages": [m.__dict__ for m in digests.preview(services, s)]}
+        for s in found
+    ]
+    print(json.dumps(previews, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -34,7 +34,9 @@ class TickReport:
 
 def scheduled_jobs() -> list[tuple[str, Job]]:
     """Every feature's due-work function, in the order a tick runs them."""
-    return []
+    from bot import digests  # here, not at the top: digests sends through deliver_once below
+
+    return [("digests", digests.run_due)]
 
 
 def run_tick(services: Services, now: datetime) -> TickReport:

@@ -8,9 +8,11 @@ from typing import Any
 from slack_bolt import App, Respond
 
 from bot.services import Services
+from handlers import digests
 from handlers.common import ack_now, apologise_on_error
 
-HELP = """*Perspective set-up* (admins)
+HELP = f"""*Perspective set-up* (admins)
+{digests.HELP_LINES}
 • `/perspective help` — this help"""
 
 # A subcommand gets the services, the command payload, the words after the
@@ -20,7 +22,7 @@ Subcommand = Callable[[Services, dict[str, Any], str, Respond], None]
 
 def subcommands() -> dict[str, Subcommand]:
     """Every `/perspective` subcommand, by its first word."""
-    return {}
+    return {"digest": digests.digest_command}
 
 
 def register(app: App, services: Services) -> None:

@@ -64,6 +64,7 @@ class Failure:
     status: int
     error: str
     retry_after: int | None = None
+    after: int = 0  # calls of the method that still go through before this failure
 
 
 @dataclass
@@ -108,10 +109,16 @@ class FakeSlack:
         }
 
     def fail_next(
-        self, method: str, *, status: int = 200, error: str = "fatal_error", retry_after: int = 1
+        self,
+        method: str,
+        *,
+        status: int = 200,
+        error: str = "fatal_error",
+        retry_after: int = 1,
+        after: int = 0,
     ) -> None:
-        """Make the next call of `method` fail (429 answers carry Retry-After)."""
-        failure = Failure(status, error, retry_after if status == 429 else None)
+        """Make the next call of `method` (or the one `after` more calls) fail (429 answers carry Retry-After)."""
+        failure = Failure(status, error, retry_after if status == 429 else None, after)
         self.failures.setdefault(method, []).append(failure)
 
     def reset(self) -> None:
@@ -175,6 +182,9 @@ class FakeSlack:
     def _pop_failure(self, method: str) -> Failure | None:
         with self._changed:
             queue = self.failures.get(method)
+            if queue and queue[0].after > 0:
+                queue[0].after -= 1
+                return None
             return queue.pop(0) if queue else None
 
     def _record(self, call: Call) -> None:

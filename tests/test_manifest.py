@@ -20,7 +20,7 @@ SCOPES = {
     "chat_update": {"chat:write"},
     "users_info": {"users:read"},
     "users_lookupByEmail": {"users:read", "users:read.email"},
-    "conversations_open": {"im:write"},
+    "conversations_open": {"im:write", "mpim:write"},
     "conversations_info": {"channels:read", "groups:read"},
 }
 

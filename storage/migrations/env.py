@@ -5,7 +5,9 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import storage.claims
+import storage.digests
 import storage.fieldnotes
+import storage.note_uses
 import storage.teams  # noqa: F401  (models register themselves on Base.metadata)
 from bot.config import load_settings
 from storage.base import Base

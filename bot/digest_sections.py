@@ -1,0 +1,77 @@
+"""The parts a digest is made of: one `DigestSection` per kind of record.
+
+A section reads the records of its kind recorded since the subscription's
+previous digest, by record id: the digest hands it the frozen range
+`after_id < id <= upto_id` (and the period's instants, for aggregates such as
+reason counts since the period started) and gets back a count, a one-line
+summary for the header and its blocks.
+
+Plugging in a new kind (closed deals, promises at risk or broken) means writing
+one `build` function — it returns `bot.digest_blocks.SectionContent`, and
+`bot.digest_blocks.text_sections(lines)` packs escaped mrkdwn lines into blocks
+within Slack's limits — and adding a `DigestSection` to `digest_sections()`:
+
+    DigestSection(
+        kind="deal_closures",                      # the cursor key, stored per subscription
+        latest_id=deals.latest_closure_id,         # (db, team_id) -> int
+        build=deal_closures_section,               # (SectionRequest) -> SectionContent
+    )
+
+No schema change is needed: cursors are rows keyed by (subscription, kind), and
+a kind that a subscription has no cursor for yet starts at its latest id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import digest_blocks as render
+from bot.digest_blocks import SectionContent
+from storage import digest_notes
+from storage.db import Database
+
+NOTES_PER_TAG = 5
+MAX_NOTES_SHOWN = 40
+
+
+@dataclass(frozen=True)
+class SectionRequest:
+    db: Database
+    team_id: str
+    tags: tuple[str, ...]  # the subscription's tag filter; empty means everything
+    after_id: int  # records with after_id < id <= upto_id belong to this digest
+    upto_id: int
+    period_start: datetime  # UTC; for aggregates over the period ("reason counts since")
+    period_end: datetime
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    kind: str
+    latest_id: Callable[[Database, str], int]
+    build: Callable[[SectionRequest], SectionContent]
+
+
+def field_notes_section(request: SectionRequest) -> SectionContent:
+    """New notes grouped by (first matching) tag, newest first, each with its two buttons."""
+    notes = digest_notes.NoteRange(request.team_id, request.after_id, request.upto_id, request.tags)
+    counts = digest_notes.tag_counts(request.db, notes)
+    total = sum(group.count for group in counts)
+    if not total:
+        return SectionContent(0, "no new field notes", [])
+    shown = digest_notes.newest_per_tag(request.db, notes, NOTES_PER_TAG)
+    return SectionContent(
+        count=total,
+        summary=f"{total:,} new field note{'s' if total != 1 else ''}",
+        blocks=render.field_notes(counts, shown, MAX_NOTES_SHOWN),
+    )
+
+
+FIELD_NOTES = DigestSection("field_notes", digest_notes.latest_note_id, field_notes_section)
+
+
+def digest_sections() -> list[DigestSection]:
+    """Every section of a digest, in the order they appear."""
+    return [FIELD_NOTES]

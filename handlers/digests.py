@@ -1,0 +1,148 @@
+"""Digests in Slack: `/perspective digest …`, and the *Ask rep* / *Used it* buttons."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import digest_blocks as render
+from bot import digests, mentions
+from bot.blocks import input_value
+from bot.refusals import Refusal
+from bot.services import Services
+from handlers.common import ack_now, apologise_on_error, refuse
+
+HELP_LINES = """• `/perspective digest add #channel [daily|weekly] [HH:MM] [time zone] [#tag …] [always]` — post a digest of what is new there (defaults: daily, 09:00, the workspace zone, every tag; weekly is Mondays; `always` posts even when nothing is new)
+• `/perspective digest list` — every digest and when it posts next
+• `/perspective digest remove <id>` — stop a digest
+• `/perspective digest now #channel` — post that channel's digest right away"""
+ADMINS_ONLY = "Only Perspective admins can set up digests; ask a workspace admin."
+
+
+def digest_command(
+    services: Services, command: dict[str, Any], rest: str, respond: Respond
+) -> None:
+    """`/perspective digest <add|list|remove|now> …` (admins only)."""
+    if not services.is_admin(command["user_id"]):
+        refuse(respond, Refusal(ADMINS_ONLY))
+        return
+    word, _, args = rest.partition(" ")
+    team, user = command["team_id"], command["user_id"]
+    match word.lower():
+        case "add":
+            _add(services, team, user, args, respond)
+        case "list":
+            _list(services, team, respond)
+        case "remove":
+            _answer(
+                respond,
+                digests.remove(services, team, args),
+                f":wastebasket: Digest {args.strip()} removed.",
+            )
+        case "now":
+            _now(services, team, args, respond)
+        case _:
+            _say(respond, "Digest commands:\n" + HELP_LINES)
+
+
+def _add(services: Services, team: str, user: str, args: str, respond: Respond) -> None:
+    draft = digests.parse_add(args, services.settings.default_timezone)
+    if isinstance(draft, Refusal):
+        refuse(respond, draft)
+        return
+    subscription = digests.add_subscription(services, team, user, draft)
+    if isinstance(subscription, Refusal):
+        refuse(respond, subscription)
+        return
+    line = render.subscription_line(subscription, digests.next_post(subscription, services.clock()))
+    _say(respond, f":newspaper: Digest set up: {line}. It covers what is recorded from now on.")
+
+
+def _list(services: Services, team: str, respond: Respond) -> None:
+    found = digests.subscriptions(services, team)
+    if not found:
+        _say(respond, "No digests yet. Add one with `/perspective digest add #marketing`.")
+        return
+    now = services.clock()
+    lines = [f"• {render.subscription_line(s, digests.next_post(s, now))}" for s in found]
+    _say(respond, "*Digests*\n" + "\n".join(lines))
+
+
+def _now(services: Services, team: str, args: str, respond: Respond) -> None:
+    channel = mentions.channel_id(args.strip())
+    if channel is None:
+        refuse(respond, Refusal("Say which channel, e.g. `/perspective digest now #marketing`."))
+        return
+    replies = digests.post_now(services, team, channel)
+    if isinstance(replies, Refusal):
+        refuse(respond, replies)
+    else:
+        _say(respond, "\n".join(replies))
+
+
+def _answer(respond: Respond, refusal: Refusal | None, done: str) -> None:
+    if refusal is None:
+        _say(respond, done)
+    else:
+        refuse(respond, refusal)
+
+
+def _say(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def register(app: App, services: Services) -> None:
+    @apologise_on_error
+    def ask_rep(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        container = body.get("container", {})
+        asked = digests.ask_rep(
+            services,
+            body["team"]["id"],
+            body["user"]["id"],
+            int(action["value"]),
+            container.get("channel_id", ""),
+            container.get("thread_ts") or container.get("message_ts", ""),
+        )
+        if isinstance(asked, Refusal):
+            refuse(respond, asked)
+            return
+        where = "in the digest's thread" if asked.in_thread else f"in <#{asked.channel_id}>"
+        _say(respond, f"I've asked <@{asked.rep_id}> {where}, with the note quoted.")
+
+    @apologise_on_error
+    def open_used_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        container = body.get("container", {})
+        view = render.used_modal(
+            int(action["value"]), container.get("channel_id", ""), container.get("message_ts", "")
+        )
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    def validate_used(ack: Ack, view: dict[str, Any]) -> None:
+        if input_value(view, "where") is None:
+            ack(
+                response_action="errors",
+                errors={"where": "Say where you used it, e.g. “Q1 pricing page”."},
+            )
+        else:
+            ack()
+
+    @apologise_on_error
+    def save_used(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        where = input_value(view, "where")
+        if where is None:
+            return  # refused inline by validate_used
+        origin = json.loads(view.get("private_metadata") or "{}")
+        message = (origin["channel"], origin["ts"]) if origin.get("ts") else None
+        user = body["user"]["id"]
+        refusal = digests.mark_used(
+            services, body["team"]["id"], user, int(origin["note"]), where, message
+        )
+        if refusal is not None:
+            client.chat_postMessage(channel=user, text=refusal.message)
+
+    app.action(render.ASK_REP_ACTION)(ack=ack_now, lazy=[ask_rep])
+    app.action(render.USED_IT_ACTION)(ack=ack_now, lazy=[open_used_modal])
+    app.view(render.USED_MODAL)(ack=validate_used, lazy=[save_used])
