@@ -34,7 +34,15 @@ class TickReport:
 
 def scheduled_jobs() -> list[tuple[str, Job]]:
     """Every feature's due-work function, in the order a tick runs them."""
-    return []
+    # Imported here: feature modules import deliver_once from this module.
+    from bot import nudges, reminders, rollouts
+
+    return [
+        ("rollout alerts", rollouts.retry_alerts),
+        ("promise reminders", reminders.send_reminders),
+        ("broken promises", reminders.detect_broken),
+        ("manager nudges", nudges.nudge_job),
+    ]
 
 
 def run_tick(services: Services, now: datetime) -> TickReport:

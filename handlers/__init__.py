@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import fieldnotes, home, perspective
+from handlers import fieldnotes, home, perspective, promises
 
 
 def register_all(app: App, services: Services) -> None:
@@ -13,3 +13,4 @@ def register_all(app: App, services: Services) -> None:
     fieldnotes.register(app, services)
     home.register(app, services)
     perspective.register(app, services)
+    promises.register(app, services)

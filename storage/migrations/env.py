@@ -6,6 +6,8 @@ from sqlalchemy import create_engine
 
 import storage.claims
 import storage.fieldnotes
+import storage.promises
+import storage.rollouts
 import storage.teams  # noqa: F401  (models register themselves on Base.metadata)
 from bot.config import load_settings
 from storage.base import Base

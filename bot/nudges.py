@@ -1,0 +1,152 @@
+"""The manager's daily nudge: at 09:00 in the manager's zone, what on their team needs them.
+
+The nudge is composed from sections, one per feature (broken commitments,
+promises at risk, and later unanswered win/loss prompts). It is sent only when
+at least one section has something to say, and claimed per manager per local
+day (`nudge:<manager>:<date>`), so it goes out once whatever the process count.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, time
+
+from bot import mrkdwn
+from bot import promise_blocks as render
+from bot.blocks import Blocks, actions, button, context, header, section
+from bot.direct_messages import send_dm
+from bot.scheduler import deliver_once
+from bot.services import Services
+from storage import claims, rollouts, teams
+from storage import promises as store
+from storage.promises import BROKEN, OPEN, Promise
+
+log = logging.getLogger(__name__)
+NUDGE_TIME = time(9, 0)
+MAX_ITEMS = 10
+MAX_BLOCKS = 50
+
+# (services, team_id, manager_id, rep_ids, now) -> Block Kit blocks; [] = nothing to say.
+NudgeSection = Callable[[Services, str, str, list[str], datetime], Blocks]
+
+
+def nudge_sections() -> list[NudgeSection]:
+    """Every feature's part of the nudge, in the order the manager reads them."""
+    return [broken_commitments, at_risk_commitments]
+
+
+def broken_commitments(
+    services: Services, team_id: str, _manager_id: str, rep_ids: list[str], now: datetime
+) -> Blocks:
+    broken = [
+        p for p in store.needing_attention(services.db, team_id, rep_ids) if p.status == BROKEN
+    ]
+    return commitment_list(services, team_id, ":x: *Broken commitments*", broken, now)
+
+
+def at_risk_commitments(
+    services: Services, team_id: str, _manager_id: str, rep_ids: list[str], now: datetime
+) -> Blocks:
+    at_risk = [
+        p for p in store.needing_attention(services.db, team_id, rep_ids) if p.status == OPEN
+    ]
+    return commitment_list(
+        services, team_id, ":warning: *At risk* (a rollout they need slipped)", at_risk, now
+    )
+
+
+def commitment_list(
+    services: Services, team_id: str, title: str, promises: list[Promise], now: datetime
+) -> Blocks:
+    """A list of a team's promises (titled unless `title` is empty), each with *Remind rep*
+    and *Got it* buttons."""
+    if not promises:
+        return []
+    ships = {r.key: r.ships_on for r in rollouts.list_rollouts(services.db, team_id)}
+    blocks: Blocks = [section(title)] if title else []
+    for promise in promises[:MAX_ITEMS]:
+        today = now.astimezone(services.directory.timezone(promise.owner_id)).date()
+        blocks.append(
+            section(
+                f"{mrkdwn.user(promise.owner_id)}: {render.handle(promise)}\n{_lateness(promise, today, ships)}"
+            )
+        )
+        blocks.append(
+            actions(
+                button("Remind rep", render.REMIND_REP_ACTION, str(promise.id)),
+                button("Got it", render.SEEN_ACTION, str(promise.id)),
+                block_id=f"team_promise_{promise.id}",
+            )
+        )
+    if len(promises) > MAX_ITEMS:
+        blocks.append(context(f"…and {len(promises) - MAX_ITEMS} more in Perspective's Home tab."))
+    return blocks
+
+
+def _lateness(promise: Promise, today: date, ships: dict[str, date]) -> str:
+    if promise.status == BROKEN:
+        days = max((today - promise.due_on).days, 0)
+        late = "due today" if days == 0 else f"*{days} day{'s' if days != 1 else ''} late*"
+        why = (
+            f" — “{mrkdwn.escape(mrkdwn.excerpt(promise.broken_reason, 200))}”"
+            if promise.broken_reason
+            else " — not marked kept"
+        )
+        return f"was due {render.due(promise.due_on)}, {late}{why}"
+    rollout = ships.get(promise.rollout_key or "")
+    ships_on = f"; `{promise.rollout_key}` now ships {render.due(rollout)}" if rollout else ""
+    handling = " — the rep is handling it" if promise.owner_handling_at else ""
+    return f"due {render.due(promise.due_on)}{ships_on}{handling}"
+
+
+def compose_nudge(services: Services, team_id: str, manager_id: str, now: datetime) -> Blocks:
+    """The nudge's blocks, or [] when no section has anything to say."""
+    rep_ids = teams.reps_of(services.db, team_id, manager_id)
+    parts = [part(services, team_id, manager_id, rep_ids, now) for part in nudge_sections()]
+    parts = [part for part in parts if part]
+    if not parts:
+        return []
+    blocks: Blocks = [header("Your team today")]
+    for part in parts:
+        blocks.extend(part)
+    if len(blocks) > MAX_BLOCKS:
+        blocks = [*blocks[: MAX_BLOCKS - 1], context("More in Perspective's Home tab.")]
+    return blocks
+
+
+def nudge_key(manager_id: str, day: date) -> str:
+    return f"nudge:{manager_id}:{day.isoformat()}"
+
+
+def send_manager_nudges(services: Services, now: datetime, *, any_hour: bool = False) -> int:
+    """Today's nudge for every manager whose local time has reached 09:00 (or all, `any_hour`).
+
+    Returns how many nudges were posted. A manager with nothing to hear about is
+    marked done for the day without a message.
+    """
+    due: list[tuple[str, str, str]] = []
+    for team_id, manager_id in teams.all_teams_and_managers(services.db):
+        local = now.astimezone(services.directory.timezone(manager_id))
+        if any_hour or local.time() >= NUDGE_TIME:
+            due.append((team_id, manager_id, nudge_key(manager_id, local.date())))
+    done = claims.done_keys(services.db, [key for _, _, key in due])
+    posted: list[str] = []
+
+    def send(team_id: str, manager_id: str) -> str:
+        blocks = compose_nudge(services, team_id, manager_id, now)
+        if not blocks:
+            return "nothing to say"
+        ref = send_dm(services, manager_id, blocks, "Your team's broken and at-risk commitments")
+        posted.append(manager_id)
+        return ref
+
+    for team_id, manager_id, key in due:
+        if key not in done:
+            deliver_once(services, team_id, key, now, lambda t=team_id, m=manager_id: send(t, m))
+    return len(posted)
+
+
+def nudge_job(services: Services, now: datetime) -> None:
+    """Scheduler job wrapper (jobs return nothing)."""
+    send_manager_nudges(services, now)
