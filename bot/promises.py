@@ -277,6 +277,16 @@ def changeable(
     return promise
 
 
+def changeable_now(
+    services: Services, team_id: str, user_id: str, promise_id: int
+) -> Promise | Refusal:
+    """Like `changeable`, and refused up front when it is already kept (before a modal opens)."""
+    promise = changeable(services, team_id, user_id, promise_id)
+    if isinstance(promise, Refusal) or promise.status != store.KEPT:
+        return promise
+    return _state_refusal(services, team_id, promise_id)
+
+
 def keep(services: Services, team_id: str, user_id: str, promise_id: int) -> Promise | Refusal:
     promise = changeable(services, team_id, user_id, promise_id)
     if isinstance(promise, Refusal):

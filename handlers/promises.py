@@ -109,7 +109,7 @@ def register(app: App, services: Services) -> None:
     def more_time_button(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         origin = _origin(body, int(action["value"]))
-        promise = promises.changeable(services, team, user, origin.promise_id)
+        promise = promises.changeable_now(services, team, user, origin.promise_id)
         if isinstance(promise, Refusal):
             _tell(client, body, promise.message)
             return
@@ -122,7 +122,7 @@ def register(app: App, services: Services) -> None:
     def broken_button(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         origin = _origin(body, int(action["value"]))
-        promise = promises.changeable(services, team, user, origin.promise_id)
+        promise = promises.changeable_now(services, team, user, origin.promise_id)
         if isinstance(promise, Refusal):
             _tell(client, body, promise.message)
             return
