@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
 
-import pytest
-
-from bot.cli import main
 from storage import claims, rollouts
 from storage import promises as store
 from storage.promises import Promise
@@ -67,18 +63,3 @@ def dm_ref(bot: RunningBot, key: str) -> tuple[str, str]:
     assert result, f"nothing was sent under {key}"
     channel, ts = result.split(":", 1)
     return channel, ts
-
-
-@pytest.fixture
-def tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], int]:
-    """Run `perspective tick --now ISO` against the test database and fake Slack."""
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
-    monkeypatch.setenv("DATABASE_URL", bot.db.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("SLACK_API_URL", str(bot.services.settings.slack_api_url))
-    monkeypatch.setenv("DEFAULT_TIMEZONE", "UTC")
-    monkeypatch.delenv("PERSPECTIVE_ADMINS", raising=False)
-
-    def run(instant: str) -> int:
-        return main(["tick", "--now", instant])
-
-    return run

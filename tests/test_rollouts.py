@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from storage import rollouts, teams
 from storage import promises as store
+from storage import rollouts, teams
 from tests.conftest import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
 from tests.promise_support import (
     all_promises,
@@ -17,7 +17,6 @@ from tests.promise_support import (
     perspective,
     promise_cmd,
     text_of,
-    tick,  # noqa: F401  (fixture)
 )
 
 SECOND_MANAGER = "U0MGR0002"
@@ -108,7 +107,7 @@ MANAGER_ALERT = "Promises at risk on your team"
 
 
 def test_rollout_slip_tells_each_owner_and_their_manager_exactly_once(
-    bot: RunningBot, tick: Callable[[str], int]
+    bot: RunningBot, cli_tick: Callable[[str], int]
 ) -> None:
     set_up_slip(bot)
     shown = perspective(bot, "rollout move sso 2027-02-01")["text"]
@@ -118,7 +117,7 @@ def test_rollout_slip_tells_each_owner_and_their_manager_exactly_once(
     assert "Acme" in text_of(owner_dm) and "Initech" not in text_of(owner_dm)
     assert "Tuesday 1 December 2026" in text_of(owner_dm)
     assert "Monday 1 February 2027" in text_of(owner_dm)
-    actions = [b for b in blocks_of(owner_dm) if b["type"] == "actions"][0]["elements"]
+    actions = next(b for b in blocks_of(owner_dm) if b["type"] == "actions")["elements"]
     assert [e["text"]["text"] for e in actions] == [
         "Move my promise",
         "Mark broken",
@@ -128,8 +127,8 @@ def test_rollout_slip_tells_each_owner_and_their_manager_exactly_once(
     assert "Acme" in text_of(manager_dm) and "Hooli" in text_of(manager_dm)
     assert "Initech" not in text_of(manager_dm) and "Globex" not in text_of(manager_dm)
 
-    tick("2026-11-23T15:05:00Z")
-    tick("2026-11-23T15:06:00Z")
+    cli_tick("2026-11-23T15:05:00Z")
+    cli_tick("2026-11-23T15:06:00Z")
     assert len(dms_to(bot, REP)) == 1 and len(dms_to(bot, OTHER_REP)) == 1
     assert len(dms_to(bot, MANAGER, MANAGER_ALERT)) == 1
     [nudge] = dms_to(bot, MANAGER, "broken and at-risk")  # 10:05 in New York: today's nudge
@@ -152,7 +151,7 @@ def test_moving_a_rollout_earlier_clears_the_risk_without_alerts(bot: RunningBot
 
 
 def test_alert_that_slack_refused_is_sent_once_by_a_later_tick(
-    bot: RunningBot, tick: Callable[[str], int]
+    bot: RunningBot, cli_tick: Callable[[str], int]
 ) -> None:
     set_up_slip(bot)
     bot.fake.fail_next("chat.postMessage", status=500, error="internal_error")
@@ -160,8 +159,8 @@ def test_alert_that_slack_refused_is_sent_once_by_a_later_tick(
     bot.fake.wait_for("chat.postMessage", 2)
     assert len(bot.fake.calls_to("chat.postMessage")) == 2  # one of three failed
 
-    tick("2026-11-23T15:05:00Z")
-    tick("2026-11-23T15:06:00Z")
+    cli_tick("2026-11-23T15:05:00Z")
+    cli_tick("2026-11-23T15:06:00Z")
     assert len(dms_to(bot, REP)) == 1 and len(dms_to(bot, OTHER_REP)) == 1
     assert len(dms_to(bot, MANAGER, MANAGER_ALERT)) == 1
     assert rollouts.unnotified_moves(bot.db) == []
