@@ -66,11 +66,9 @@ def commitment_list(
     ships = {r.key: r.ships_on for r in rollouts.list_rollouts(services.db, team_id)}
     blocks: Blocks = [section(title)] if title else []
     for promise in promises[:MAX_ITEMS]:
-        today = now.astimezone(services.directory.timezone(promise.owner_id)).date()
+        lateness = _lateness(promise, now, ships)
         blocks.append(
-            section(
-                f"{mrkdwn.user(promise.owner_id)}: {render.handle(promise)}\n{_lateness(promise, today, ships)}"
-            )
+            section(f"{mrkdwn.user(promise.owner_id)}: {render.handle(promise)}\n{lateness}")
         )
         blocks.append(
             actions(
@@ -84,10 +82,12 @@ def commitment_list(
     return blocks
 
 
-def _lateness(promise: Promise, today: date, ships: dict[str, date]) -> str:
+def _lateness(promise: Promise, now: datetime, ships: dict[str, date]) -> str:
+    """How late a broken promise is, counted in the owner's days (its due day ended at
+    `due_end_at` in the owner's zone), or what puts an open one at risk."""
     if promise.status == BROKEN:
-        days = max((today - promise.due_on).days, 0)
-        late = "due today" if days == 0 else f"*{days} day{'s' if days != 1 else ''} late*"
+        days = (now - promise.due_end_at).days + 1 if now >= promise.due_end_at else 0
+        late = "not due yet" if days == 0 else f"*{days} day{'s' if days != 1 else ''} late*"
         why = (
             f" — “{mrkdwn.escape(mrkdwn.excerpt(promise.broken_reason, 200))}”"
             if promise.broken_reason
