@@ -34,14 +34,14 @@ from sqlalchemy import create_engine, insert, make_url, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import Settings  # noqa: E402
-from bot.promises import schedule_for  # noqa: E402
-from bot.scheduler import run_tick  # noqa: E402
-from bot.services import build_services  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.promises import BROKEN, KEPT, OPEN, Promise  # noqa: E402
-from storage.teams import TeamMembership  # noqa: E402
-from tests.fakeslack import FakeSlackServer  # noqa: E402
+from bot.config import Settings
+from bot.promises import schedule_for
+from bot.scheduler import run_tick
+from bot.services import build_services
+from storage.db import Database
+from storage.promises import BROKEN, KEPT, OPEN, Promise
+from storage.teams import TeamMembership
+from tests.fakeslack import FakeSlackServer
 
 TEAM = "T0BENCH01"
 ZONES = [

@@ -105,28 +105,29 @@ def register(app: App, services: Services) -> None:
         result = promises.keep(services, team, user, origin.promise_id)
         _show(client, body, origin, result)
 
-    @apologise_on_error
-    def more_time_button(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        team, user = body["team"]["id"], body["user"]["id"]
+    def _open_modal(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, view: Any
+    ) -> None:
+        """Open a promise modal from a button, unless the presser may not change the promise."""
         origin = _origin(body, int(action["value"]))
-        promise = promises.changeable_now(services, team, user, origin.promise_id)
+        promise = promises.changeable_now(
+            services, body["team"]["id"], body["user"]["id"], origin.promise_id
+        )
         if isinstance(promise, Refusal):
             _tell(client, body, promise.message)
             return
-        initial = max(promise.due_on, _today(promise.owner_id))
-        client.views_open(
-            trigger_id=body["trigger_id"], view=render.move_modal(promise, origin, initial)
-        )
+        client.views_open(trigger_id=body["trigger_id"], view=view(promise, origin))
+
+    @apologise_on_error
+    def more_time_button(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        def move_view(promise: Promise, origin: Origin) -> dict[str, Any]:
+            return render.move_modal(promise, origin, max(promise.due_on, _today(promise.owner_id)))
+
+        _open_modal(body, action, client, move_view)
 
     @apologise_on_error
     def broken_button(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        team, user = body["team"]["id"], body["user"]["id"]
-        origin = _origin(body, int(action["value"]))
-        promise = promises.changeable_now(services, team, user, origin.promise_id)
-        if isinstance(promise, Refusal):
-            _tell(client, body, promise.message)
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=render.broken_modal(promise, origin))
+        _open_modal(body, action, client, render.broken_modal)
 
     @apologise_on_error
     def handling_button(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:

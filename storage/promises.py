@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database
+from storage.db import Database, each_row
 
 OPEN, KEPT, BROKEN = "open", "kept", "broken"
 AT_RISK, RISK_CLEARED, MOVED = "at_risk", "risk_cleared", "moved"
@@ -180,26 +180,8 @@ def get_promise(db: Database, team_id: str, promise_id: int) -> Promise | None:
         )
 
 
-def promises_of(db: Database, team_id: str, owner_id: str, limit: int) -> list[Promise]:
-    """Open first (soonest due first), then broken, then kept (latest first)."""
-    order = func.coalesce(Promise.kept_at, Promise.broken_at, Promise.created_at)
-    with db.session() as session:
-        open_ = session.scalars(
-            select(Promise)
-            .where(Promise.team_id == team_id, Promise.owner_id == owner_id, Promise.status == OPEN)
-            .order_by(Promise.due_on, Promise.id)
-            .limit(limit)
-        ).all()
-        closed = session.scalars(
-            select(Promise)
-            .where(Promise.team_id == team_id, Promise.owner_id == owner_id, Promise.status != OPEN)
-            .order_by(order.desc(), Promise.id.desc())
-            .limit(max(limit - len(open_), 0))
-        ).all()
-    return [*open_, *closed]
-
-
 def open_promises_of(db: Database, team_id: str, owner_id: str, limit: int) -> list[Promise]:
+    """Open promises, soonest due first."""
     with db.session() as session:
         return list(
             session.scalars(
@@ -211,6 +193,20 @@ def open_promises_of(db: Database, team_id: str, owner_id: str, limit: int) -> l
                 .limit(limit)
             )
         )
+
+
+def promises_of(db: Database, team_id: str, owner_id: str, limit: int) -> list[Promise]:
+    """Open first (soonest due first), then kept and broken ones (latest first)."""
+    open_ = open_promises_of(db, team_id, owner_id, limit)
+    settled = func.coalesce(Promise.kept_at, Promise.broken_at, Promise.created_at)
+    with db.session() as session:
+        closed = session.scalars(
+            select(Promise)
+            .where(Promise.team_id == team_id, Promise.owner_id == owner_id, Promise.status != OPEN)
+            .order_by(settled.desc(), Promise.id.desc())
+            .limit(max(limit - len(open_), 0))
+        ).all()
+    return [*open_, *closed]
 
 
 def due_date_history(db: Database, promise_id: int) -> list[DueDateChange]:
@@ -482,13 +478,4 @@ def events_of(db: Database, promise_id: int) -> list[PromiseEvent]:
 
 def all_promises(db: Database, batch: int = 1000) -> Iterator[Promise]:
     """Every promise, oldest first, in batches (for export)."""
-    last_id = 0
-    while True:
-        with db.session() as session:
-            rows = session.scalars(
-                select(Promise).where(Promise.id > last_id).order_by(Promise.id).limit(batch)
-            ).all()
-        if not rows:
-            return
-        yield from rows
-        last_id = rows[-1].id
+    return each_row(db, Promise, batch)
