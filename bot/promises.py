@@ -142,16 +142,15 @@ def parse_promise(
         return Refusal(
             f"A promise can need one rollout; write a single `needs:<key>`, e.g. {EXAMPLE}"
         )
-    rest = NEEDS.sub(" ", text)
+    account = _account(" " + NEEDS.sub(" ", text))  # `[Customer]` may stand anywhere
+    if isinstance(account, Refusal):
+        return account
+    name, rest = account
     parts = BY.split(" " + rest + " ")
     if len(parts) < 2:
         return Refusal(f"When is it due? Add `by <date>`, e.g. {EXAMPLE}. Dates: {dates.EXAMPLES}.")
-    phrase = parts[-1].strip()
-    what_and_account = " ".join(parts[:-1])
-    account = _account(what_and_account)
-    if isinstance(account, Refusal):
-        return account
-    name, what = account
+    phrase = re.sub(r"\s+to$", "", parts[-1].strip(), flags=re.IGNORECASE)
+    what = " ".join(" ".join(parts[:-1]).split())
     due_on = resolve_date(services, owner_id, phrase)
     if isinstance(due_on, Refusal):
         return due_on

@@ -378,7 +378,9 @@ def break_overdue(db: Database, now: datetime) -> list[int]:
         rows = session.execute(
             update(Promise)
             .where(Promise.status == OPEN, Promise.due_end_at <= now)
-            .values(status=BROKEN, broken_at=Promise.due_end_at, remind_at=None)
+            .values(
+                status=BROKEN, broken_at=Promise.due_end_at, remind_at=None, manager_seen_at=None
+            )
             .returning(Promise.id, Promise.team_id)
         ).all()
         if rows:

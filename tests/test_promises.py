@@ -40,6 +40,18 @@ def test_promise_with_account_and_rollout_is_saved_and_confirmed_with_weekday(
     assert "Acme Corp" in shown and "`sso`" in shown
 
 
+def test_customer_and_rollout_may_stand_anywhere_in_the_text(bot: RunningBot) -> None:
+    add_rollout(bot, "sso", date(2026, 12, 1))
+    promise_cmd(bot, "needs:sso SSO support by 2026-12-15 to [Acme Corp]", REP)
+    promise = only_promise(bot)
+    assert (promise.text, promise.account, promise.due_on) == (
+        "SSO support",
+        "Acme Corp",
+        date(2026, 12, 15),
+    )
+    assert promise.rollout_key == "sso"
+
+
 def test_promise_needing_a_later_rollout_is_at_risk_from_the_start(bot: RunningBot) -> None:
     add_rollout(bot, "sso", date(2027, 1, 10))
     shown = text_of(promise_cmd(bot, "SSO to [Acme] by 2026-12-15 needs:sso", REP))

@@ -205,3 +205,9 @@ def test_events_after_pages_through_state_changes_with_their_promise(bot: Runnin
     assert store.events_after(bot.db, "T0OTHER", 0, ["broken"], 10) == []
     assert store.events_after(bot.db, TEAM, 0, ["broken"], 1)[0].account == "Globex"
     assert ADMIN  # the admin moved it; nothing else to check here
+
+
+def test_perspective_help_lists_team_and_rollout_commands(bot: RunningBot) -> None:
+    shown = perspective(bot, "help", user=REP)["text"]
+    for command in ("team @manager", "rollout add", "rollout move", "rollout list"):
+        assert command in shown
