@@ -63,12 +63,16 @@ def main() -> int:
     parser.add_argument(
         "--zones", type=int, default=len(ZONES), help="how many time zones reps live in"
     )
+    parser.add_argument(
+        "--slack-latency-ms", type=int, default=0, help="make the fake Slack answer this slowly"
+    )
     args = parser.parse_args()
 
     with database(args.database_url) as url:
         db = Database(url)
         db.upgrade()
         server = FakeSlackServer().start()
+        slow_down(server, args.slack_latency_ms / 1000)
         try:
             people = fill(db, server, args)
             settings = Settings(
@@ -80,6 +84,19 @@ def main() -> int:
             server.stop()
             db.dispose()
     return 0
+
+
+def slow_down(server: FakeSlackServer, seconds: float) -> None:
+    """Answer every Web API call after `seconds`, like Slack over the internet does."""
+    if seconds <= 0:
+        return
+    answer = server.fake.handle
+
+    def slow(*args: object) -> object:
+        time.sleep(seconds)
+        return answer(*args)  # type: ignore[arg-type]
+
+    server.fake.handle = slow  # type: ignore[method-assign]
 
 
 def fill(db: Database, server: FakeSlackServer, args: argparse.Namespace) -> int:

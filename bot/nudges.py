@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 
 from bot import mrkdwn
 from bot import promise_blocks as render
 from bot.blocks import Blocks, actions, button, context, header, section
 from bot.direct_messages import send_dm
-from bot.scheduler import deliver_once
+from bot.scheduler import SEND_WORKERS, deliver_once, in_parallel
 from bot.services import Services
 from storage import claims, rollouts, teams
 from storage import promises as store
@@ -125,26 +126,35 @@ def send_manager_nudges(services: Services, now: datetime, *, any_hour: bool = F
     Returns how many nudges were posted. A manager with nothing to hear about is
     marked done for the day without a message.
     """
+    managers = teams.all_teams_and_managers(services.db)
+    with ThreadPoolExecutor(max_workers=SEND_WORKERS) as pool:  # users.info, a few at a time
+        zones = list(pool.map(services.directory.timezone, [m for _, m in managers]))
     due: list[tuple[str, str, str]] = []
-    for team_id, manager_id in teams.all_teams_and_managers(services.db):
-        local = now.astimezone(services.directory.timezone(manager_id))
+    for (team_id, manager_id), zone in zip(managers, zones, strict=True):
+        local = now.astimezone(zone)
         if any_hour or local.time() >= NUDGE_TIME:
             due.append((team_id, manager_id, nudge_key(manager_id, local.date())))
     done = claims.done_keys(services.db, [key for _, _, key in due])
-    posted: list[str] = []
 
-    def send(team_id: str, manager_id: str) -> str:
-        blocks = compose_nudge(services, team_id, manager_id, now)
-        if not blocks:
-            return "nothing to say"
-        ref = send_dm(services, manager_id, blocks, "Your team's broken and at-risk commitments")
-        posted.append(manager_id)
-        return ref
+    def nudge(item: tuple[str, str, str]) -> bool:
+        """Claim and send one manager's nudge; True only when a message was posted."""
+        team_id, manager_id, key = item
+        posted: list[str] = []
 
-    for team_id, manager_id, key in due:
-        if key not in done:
-            deliver_once(services, team_id, key, now, lambda t=team_id, m=manager_id: send(t, m))
-    return len(posted)
+        def send() -> str:
+            blocks = compose_nudge(services, team_id, manager_id, now)
+            if not blocks:
+                return "nothing to say"
+            ref = send_dm(
+                services, manager_id, blocks, "Your team's broken and at-risk commitments"
+            )
+            posted.append(ref)
+            return ref
+
+        deliver_once(services, team_id, key, now, send)
+        return bool(posted)
+
+    return in_parallel(services, nudge, [item for item in due if item[2] not in done])
 
 
 def nudge_job(services: Services, now: datetime) -> None:

@@ -15,7 +15,7 @@ from datetime import datetime
 from bot import promise_blocks as render
 from bot.direct_messages import send_dm
 from bot.directory import Person
-from bot.scheduler import deliver_once
+from bot.scheduler import deliver_once, in_parallel
 from bot.services import Services
 from storage import claims
 from storage import promises as store
@@ -53,21 +53,22 @@ def send_reminders(services: Services, now: datetime) -> int:
     """Scheduler job: every reminder whose time has come; returns how many this call sent."""
     due = store.reminders_due(services.db, now)
     done = claims.done_keys(services.db, [reminder_key(p) for p in due])
-    sent = 0
-    for promise in due:
+
+    def remind(promise: Promise) -> bool:
         key = reminder_key(promise)
         if key in done or now >= promise.due_end_at:
             store.reminder_done(services.db, promise)  # already sent, or too late to matter
-            continue
+            return False
         if is_away(services.directory.person(promise.owner_id), now):
-            continue  # stays queued: reminded if they are back before the promise is due
+            return False  # stays queued: reminded if they are back before the promise is due
         delivered = deliver_once(
-            services, promise.team_id, key, now, lambda p=promise: _remind(services, p)
+            services, promise.team_id, key, now, lambda: _remind(services, promise)
         )
-        sent += delivered
         if delivered or claims.is_done(services.db, key):
             store.reminder_done(services.db, promise)
-    return sent
+        return delivered
+
+    return in_parallel(services, remind, due)
 
 
 def _remind(services: Services, promise: Promise) -> str:
