@@ -8,7 +8,6 @@ day (`nudge:<manager>:<date>`), so it goes out once whatever the process count.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
@@ -17,13 +16,13 @@ from bot import mrkdwn
 from bot import promise_blocks as render
 from bot.blocks import Blocks, actions, button, context, header, section
 from bot.direct_messages import send_dm
+from bot.refusals import Refusal
 from bot.scheduler import SEND_WORKERS, deliver_once, in_parallel
 from bot.services import Services
 from storage import claims, rollouts, teams
 from storage import promises as store
 from storage.promises import BROKEN, OPEN, Promise
 
-log = logging.getLogger(__name__)
 NUDGE_TIME = time(9, 0)
 MAX_ITEMS = 10
 MAX_BLOCKS = 50
@@ -114,6 +113,45 @@ def compose_nudge(services: Services, team_id: str, manager_id: str, now: dateti
     if len(blocks) > MAX_BLOCKS:
         blocks = [*blocks[: MAX_BLOCKS - 1], context("More in Perspective's Home tab.")]
     return blocks
+
+
+def _team_promise(
+    services: Services, team_id: str, manager_id: str, promise_id: int
+) -> Promise | Refusal:
+    """Managers act on their reps' promises from the nudge and App Home; admins on anyone's."""
+    promise = store.get_promise(services.db, team_id, promise_id)
+    if promise is None:
+        return Refusal(f"There is no promise #{promise_id}.")
+    manager = teams.manager_of(services.db, team_id, promise.owner_id)
+    if manager != manager_id and not services.is_admin(manager_id):
+        return Refusal(f"Promise #{promise_id} belongs to someone outside your team.")
+    return promise
+
+
+def ask_owner(
+    services: Services, team_id: str, manager_id: str, promise_id: int
+) -> Promise | Refusal:
+    """A manager's nudge to the rep: the promise again, with its buttons, in the rep's DM."""
+    promise = _team_promise(services, team_id, manager_id, promise_id)
+    if isinstance(promise, Refusal):
+        return promise
+    blocks = [
+        section(f"{mrkdwn.user(manager_id)} asked about this promise: {render.handle(promise)}"),
+        render.promise_buttons(promise),
+    ]
+    send_dm(services, promise.owner_id, blocks, f"Your manager asked about promise #{promise.id}")
+    return promise
+
+
+def seen_by_manager(
+    services: Services, team_id: str, manager_id: str, promise_id: int
+) -> Promise | Refusal:
+    """The manager has seen it: it leaves their daily nudge until it changes again."""
+    promise = _team_promise(services, team_id, manager_id, promise_id)
+    if isinstance(promise, Refusal):
+        return promise
+    store.mark_seen_by_manager(services.db, team_id, promise_id, services.clock())
+    return promise
 
 
 def nudge_key(manager_id: str, day: date) -> str:

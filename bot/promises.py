@@ -18,7 +18,7 @@ from bot.refusals import Refusal
 from bot.services import Services
 from storage import promises as store
 from storage import rollouts
-from storage.promises import NewPromise, Promise, Schedule
+from storage.promises import DueDateChange, NewPromise, Promise, Schedule
 
 MAX_TEXT_CHARS = 1000
 MAX_ACCOUNT_CHARS = 200
@@ -377,6 +377,10 @@ def handle_risk(
     if not store.mark_handling(services.db, promise, services.clock()):
         return _state_refusal(services, team_id, promise_id)
     return _reloaded(services, team_id, promise_id)
+
+
+def history(services: Services, promise_id: int) -> list[DueDateChange]:
+    return store.due_date_history(services.db, promise_id)
 
 
 def _reloaded(services: Services, team_id: str, promise_id: int) -> Promise:

@@ -8,7 +8,6 @@ manager per move, and retried by the scheduler until each went out once.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -25,7 +24,6 @@ from storage import claims, rollouts, teams
 from storage.promises import OPEN, Promise
 from storage.rollouts import MoveOutcome, Rollout, RolloutMove
 
-log = logging.getLogger(__name__)
 KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 ADD_EXAMPLE = '`/perspective rollout add sso "SSO integration" 2026-12-01`'
 MOVE_EXAMPLE = "`/perspective rollout move sso 2027-02-01`"

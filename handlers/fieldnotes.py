@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -15,8 +14,6 @@ from bot.mrkdwn import escape
 from bot.refusals import Refusal
 from bot.services import Services
 from handlers.common import ack_now, apologise_on_error, post_privately, refuse
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:

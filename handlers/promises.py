@@ -3,7 +3,6 @@ manager nudges) and the three promise modals."""
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from typing import Any
 
@@ -11,20 +10,17 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot import dates, promises
+from bot import dates, nudges, promises
 from bot import promise_blocks as render
-from bot.blocks import input_value, section, selected_date, selected_option
+from bot.blocks import input_value, selected_date, selected_option
 from bot.direct_messages import send_dm
 from bot.home import compose_home
 from bot.promise_blocks import Origin
 from bot.refusals import Refusal
 from bot.services import Services
 from handlers.common import ack_now, apologise_on_error, post_privately, refuse
-from storage import promises as store
-from storage import rollouts, teams
+from storage import rollouts
 from storage.promises import Promise
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
@@ -79,7 +75,7 @@ def register(app: App, services: Services) -> None:
         if isinstance(result, Refusal):
             refuse(respond, result)
             return
-        note = render.history(store.due_date_history(services.db, result.id))
+        note = render.history(promises.history(services, result.id))
         _respond_blocks(respond, render.outcome(result, note), f"Promise #{result.id} updated")
 
     def _snoozed(respond: Respond, result: tuple[Promise, Any] | Refusal) -> None:
@@ -139,42 +135,24 @@ def register(app: App, services: Services) -> None:
     @apologise_on_error
     def remind_rep_button(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
-        promise = _managed(team, user, int(action["value"]))
+        promise = nudges.ask_owner(services, team, user, int(action["value"]))
         if isinstance(promise, Refusal):
             _tell(client, body, promise.message)
-            return
-        blocks = [
-            section(f"<@{user}> asked about this promise: {render.handle(promise)}"),
-            render.promise_buttons(promise),
-        ]
-        send_dm(
-            services, promise.owner_id, blocks, f"Your manager asked about promise #{promise.id}"
-        )
-        _tell(client, body, f"Sent <@{promise.owner_id}> a reminder about promise #{promise.id}.")
+        else:
+            _tell(
+                client, body, f"Sent <@{promise.owner_id}> a reminder about promise #{promise.id}."
+            )
 
     @apologise_on_error
     def seen_button(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
-        promise = _managed(team, user, int(action["value"]))
+        promise = nudges.seen_by_manager(services, team, user, int(action["value"]))
         if isinstance(promise, Refusal):
             _tell(client, body, promise.message)
-            return
-        store.mark_seen_by_manager(services.db, team, promise.id, services.clock())
-        if _origin(body, promise.id).home:
+        elif _origin(body, promise.id).home:
             _publish_home(client, team, user)
         else:
             _tell(client, body, f"Got it: promise #{promise.id} leaves your daily nudge.")
-
-    def _managed(team: str, user: str, promise_id: int) -> Promise | Refusal:
-        """Managers act on their reps' promises from the nudge; admins on anyone's."""
-        promise = store.get_promise(services.db, team, promise_id)
-        if promise is None:
-            return Refusal(f"There is no promise #{promise_id}.")
-        if teams.manager_of(services.db, team, promise.owner_id) != user and not services.is_admin(
-            user
-        ):
-            return Refusal(f"Promise #{promise_id} belongs to someone outside your team.")
-        return promise
 
     # ---- modals -------------------------------------------------------------------------
 
@@ -248,7 +226,7 @@ def register(app: App, services: Services) -> None:
         )
         note = ""
         if not isinstance(result, Refusal):
-            note = render.history(store.due_date_history(services.db, result.id))
+            note = render.history(promises.history(services, result.id))
         _show(client, body, origin, result, note)
 
     def validate_broken(ack: Ack, view: dict[str, Any]) -> None:
