@@ -175,7 +175,8 @@ def bot(
 
 @pytest.fixture
 def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], int]:
-    """Run `perspective tick --now ISO` (the real CLI) against the test database and fake Slack."""
+    """Run `perspective tick --now ISO` (the real CLI) against the test database and fake
+    Slack; a tick in which any job failed fails the test."""
     from bot.cli import main
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
@@ -183,4 +184,10 @@ def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Callable[[str]
     monkeypatch.setenv("SLACK_API_URL", str(bot.services.settings.slack_api_url))
     monkeypatch.setenv("DEFAULT_TIMEZONE", "UTC")
     monkeypatch.delenv("PERSPECTIVE_ADMINS", raising=False)
-    return lambda instant: main(["tick", "--now", instant])
+
+    def run(instant: str) -> int:
+        code = main(["tick", "--now", instant])
+        assert code == 0, f"a scheduled job failed in the tick at {instant}"
+        return code
+
+    return run

@@ -222,8 +222,8 @@ def test_modal_with_blank_text_or_past_date_gets_inline_errors(
     assert all_promises(bot) == []
 
 
-def reminder_message(bot: RunningBot, promise_id: int) -> tuple[str, str]:
-    """A DM with the promise buttons, as the reminder sends it; returns (channel, ts)."""
+def reminder_message(bot: RunningBot) -> tuple[str, str]:
+    """A DM from the bot whose buttons a test presses; returns its (channel, ts)."""
     response = bot.services.client.chat_postMessage(channel=REP, text="reminder")
     return response["channel"], response["ts"]
 
@@ -233,7 +233,7 @@ def test_kept_button_updates_the_message_so_it_cannot_be_pressed_into_another_st
 ) -> None:
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-10", REP)
     promise = only_promise(bot)
-    channel, ts = reminder_message(bot, promise.id)
+    channel, ts = reminder_message(bot)
 
     bot.slack.block_action("promise_kept", str(promise.id), channel=channel, message_ts=ts)
     [update] = bot.fake.wait_for("chat.update")
@@ -255,7 +255,7 @@ def test_kept_button_updates_the_message_so_it_cannot_be_pressed_into_another_st
 def test_need_more_time_opens_a_date_picker_and_moves_the_promise(bot: RunningBot) -> None:
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-10", REP)
     promise = only_promise(bot)
-    channel, ts = reminder_message(bot, promise.id)
+    channel, ts = reminder_message(bot)
 
     bot.slack.block_action("promise_more_time", str(promise.id), channel=channel, message_ts=ts)
     view = view_of(bot.fake.wait_for("views.open")[0])
@@ -286,7 +286,7 @@ def test_need_more_time_opens_a_date_picker_and_moves_the_promise(bot: RunningBo
 def test_broken_button_asks_why_in_a_modal(bot: RunningBot) -> None:
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-10", REP)
     promise = only_promise(bot)
-    channel, ts = reminder_message(bot, promise.id)
+    channel, ts = reminder_message(bot)
     bot.slack.block_action("promise_broken", str(promise.id), channel=channel, message_ts=ts)
     view = view_of(bot.fake.wait_for("views.open")[0])
     assert view["callback_id"] == "promise_broken_modal"
