@@ -272,7 +272,8 @@ def move_due_date(
             status=OPEN,
             due_on=schedule.due_on,
             due_end_at=schedule.due_end_at,
-            remind_at=None if promise.snoozed else schedule.remind_at,
+            remind_at=schedule.remind_at,  # a new date is a new commitment: remind again
+            snoozed=False,
             broken_at=None,
             broken_reason=None,
             at_risk=at_risk,
@@ -293,6 +294,8 @@ def move_due_date(
         _record(session, promise, MOVED, f"{promise.due_on} → {schedule.due_on}", now)
         if promise.at_risk and not at_risk:
             _record(session, promise, RISK_CLEARED, "moved past the rollout date", now)
+        if at_risk and not promise.at_risk:
+            _record(session, promise, AT_RISK, "moved before the rollout it needs ships", now)
         return True
 
 

@@ -129,6 +129,19 @@ def test_kept_broken_and_move_change_the_promise_and_keep_history(bot: RunningBo
     assert kinds == ["moved", "moved", "broken"]
 
 
+def test_moving_a_promise_before_its_rollout_puts_it_at_risk(bot: RunningBot) -> None:
+    add_rollout(bot, "sso", date(2026, 12, 20))
+    promise_cmd(bot, "SSO to [Acme] by 2026-12-22 needs:sso", REP)
+    promise = only_promise(bot)
+    assert promise.at_risk is False
+    promise_cmd(bot, f"move {promise.id} 2026-12-18", REP)
+    assert only_promise(bot).at_risk is True
+    promise_cmd(bot, f"move {promise.id} 2026-12-21", REP)
+    assert only_promise(bot).at_risk is False
+    kinds = [e.kind for e in store.events_of(bot.db, promise.id)]
+    assert kinds == ["moved", "at_risk", "moved", "risk_cleared"]
+
+
 def test_only_the_owner_or_an_admin_changes_a_promise(bot: RunningBot) -> None:
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-10", REP)
     promise = only_promise(bot)
@@ -137,6 +150,7 @@ def test_only_the_owner_or_an_admin_changes_a_promise(bot: RunningBot) -> None:
     assert only_promise(bot).status == OPEN
     promise_cmd(bot, f"kept {promise.id}", ADMIN)
     assert only_promise(bot).status == KEPT
+    assert [e.kind for e in store.events_of(bot.db, promise.id)] == ["kept"]
     assert "already marked kept" in promise_cmd(bot, f"kept {promise.id}", REP)["text"]
 
 
@@ -155,6 +169,10 @@ def test_snooze_turns_the_reminder_off_or_moves_it(bot: RunningBot) -> None:
         "after the promise is due"
         in promise_cmd(bot, f"snooze {promise.id} 2026-12-20", REP)["text"]
     )
+    promise_cmd(bot, f"snooze {promise.id}", REP)
+    promise_cmd(bot, f"move {promise.id} 2026-12-17", REP)  # a new date: reminders come back
+    moved = only_promise(bot)
+    assert (moved.snoozed, moved.remind_at.isoformat()) == (False, "2026-12-16T14:00:00+00:00")
 
 
 def test_help_explains_every_subcommand_and_date_phrase(bot: RunningBot) -> None:
