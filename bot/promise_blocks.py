@@ -89,11 +89,18 @@ def status_line(promise: Promise, today: date) -> str:
             else " (due date passed)"
         )
         return f":x: broken{why}"
-    days = (promise.due_on - today).days
-    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
-    risk = " · :warning: *at risk* (rollout slipped)" if promise.at_risk else ""
+    risk = " · :warning: *at risk* (its rollout ships later)" if promise.at_risk else ""
     snoozed = " · :zzz: no reminder" if promise.snoozed else ""
-    return f":calendar: due {due(promise.due_on)} ({when}){risk}{snoozed}"
+    return (
+        f":calendar: due {due(promise.due_on)} ({how_soon(promise.due_on, today)}){risk}{snoozed}"
+    )
+
+
+def how_soon(due_on: date, today: date) -> str:
+    days = (due_on - today).days
+    if days < 0:
+        return "overdue"
+    return "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
 
 
 def saved(promise: Promise, rollout: Rollout | None) -> Blocks:
@@ -139,10 +146,12 @@ def promise_list(promises: list[Promise], today: date) -> Blocks:
     return blocks[:50]
 
 
-def reminder(promise: Promise) -> Blocks:
+def reminder(promise: Promise, today: date) -> Blocks:
+    """The day-before reminder (or a snoozed one, some other day before the due date)."""
     return [
         section(
-            f":alarm_clock: Tomorrow, *{due(promise.due_on)}*, is the day you promised: {handle(promise)}"
+            f":alarm_clock: Due {how_soon(promise.due_on, today)}, *{due(promise.due_on)}*, "
+            f"is the day you promised: {handle(promise)}"
         ),
         context("Did you keep it? If it needs more time, say so now, before the customer asks."),
         promise_buttons(promise),

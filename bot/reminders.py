@@ -62,7 +62,7 @@ def send_reminders(services: Services, now: datetime) -> int:
         if is_away(services.directory.person(promise.owner_id), now):
             return False  # stays queued: reminded if they are back before the promise is due
         delivered = deliver_once(
-            services, promise.team_id, key, now, lambda: _remind(services, promise)
+            services, promise.team_id, key, now, lambda: _remind(services, promise, now)
         )
         if delivered or claims.is_done(services.db, key):
             store.reminder_done(services.db, promise)
@@ -71,12 +71,14 @@ def send_reminders(services: Services, now: datetime) -> int:
     return in_parallel(services, remind, due)
 
 
-def _remind(services: Services, promise: Promise) -> str:
+def _remind(services: Services, promise: Promise, now: datetime) -> str:
+    today = now.astimezone(services.directory.timezone(promise.owner_id)).date()
+    when = render.how_soon(promise.due_on, today)
     return send_dm(
         services,
         promise.owner_id,
-        render.reminder(promise),
-        f"Reminder: promise #{promise.id} is due tomorrow",
+        render.reminder(promise, today),
+        f"Reminder: promise #{promise.id} is due {when}",
     )
 
 

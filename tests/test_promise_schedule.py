@@ -104,7 +104,7 @@ def test_reminder_after_the_autumn_dst_change_in_new_york_is_at_nine_local() -> 
 
 
 def reminders(bot: RunningBot) -> list[dict]:
-    return bot.fake.calls_to("chat.postMessage", where=lambda a: "due tomorrow" in a["text"])
+    return bot.fake.calls_to("chat.postMessage", where=lambda a: "Reminder: promise" in a["text"])
 
 
 def nudges(bot: RunningBot, manager: str = MANAGER) -> list[dict]:
@@ -222,6 +222,17 @@ def test_snoozed_promise_gets_no_reminder(bot: RunningBot, cli_tick: Tick) -> No
     promise_cmd(bot, f"snooze {only_promise(bot).id}", REP)
     cli_tick("2026-12-14T14:00:00Z")
     assert reminders(bot) == []
+
+
+def test_reminder_snoozed_to_a_day_comes_that_day_at_nine(bot: RunningBot, cli_tick: Tick) -> None:
+    promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
+    promise_cmd(bot, f"snooze {only_promise(bot).id} 2026-12-11", REP)
+    cli_tick("2026-12-11T13:59:00Z")
+    assert reminders(bot) == []
+    cli_tick("2026-12-11T14:00:00Z")
+    cli_tick("2026-12-14T14:00:00Z")
+    [reminder] = reminders(bot)
+    assert "due in 4 days" in reminder["text"]
 
 
 @pytest.mark.parametrize("status", [429, 500])
