@@ -311,3 +311,27 @@ def test_three_concurrent_ticks_send_each_reminder_and_nudge_once(bot: RunningBo
     assert {p.text for p in broken} == {"Already late", "Also late"}
     for promise in broken:
         assert [e.kind for e in store.events_of(bot.db, promise.id)] == ["broken"]
+
+
+@pytest.mark.parametrize(
+    ("text", "emoji", "expires", "away"),
+    [
+        ("Vacationing", "", 0, True),
+        ("", ":palm_tree:", 0, True),
+        ("Out of office until Monday", "", 0, True),
+        ("PTO", "", 0, True),
+        ("In a meeting", ":calendar:", 0, False),
+        ("On vacation", ":palm_tree:", int(EVENING_UTC.timestamp()) - 60, False),  # expired
+        ("On vacation", ":palm_tree:", int(EVENING_UTC.timestamp()) + 60, True),
+    ],
+)
+def test_vacation_and_out_of_office_statuses_are_recognised(
+    text: str, emoji: str, expires: int, away: bool
+) -> None:
+    from bot.directory import Person
+    from bot.reminders import is_away
+
+    person = Person(
+        REP, "UTC", False, status_text=text, status_emoji=emoji, status_expiration=expires
+    )
+    assert is_away(person, EVENING_UTC) is away
