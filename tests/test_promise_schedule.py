@@ -335,3 +335,33 @@ def test_vacation_and_out_of_office_statuses_are_recognised(
         REP, "UTC", False, status_text=text, status_emoji=emoji, status_expiration=expires
     )
     assert is_away(person, EVENING_UTC) is away
+
+
+def test_three_tick_processes_at_once_send_each_reminder_and_nudge_once(
+    bot: RunningBot, cli_tick: Tick
+) -> None:
+    """The same as above with real `perspective tick` processes (cli_tick set the environment)."""
+    import os
+    import subprocess
+    import sys
+
+    teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
+    for i in range(6):
+        promise_cmd(bot, f"Due soon {i} to [Acme] by 2026-11-26", REP)
+    promise_cmd(bot, "Already late to [Hooli] by 2026-11-24", REP)
+    command = [sys.executable, "-m", "bot.cli", "tick", "--now", "2026-11-25T14:00:00Z"]
+    processes = [
+        subprocess.Popen(
+            command, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        for _ in range(3)
+    ]
+    for process in processes:
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr.decode()[-2000:]
+
+    sent = [a["text"] for a in reminders(bot)]
+    assert len(sent) == 6 and len(set(sent)) == 6
+    assert len(nudges(bot)) == 1
+    [late] = [p for p in all_promises(bot) if p.status == BROKEN]
+    assert [e.kind for e in store.events_of(bot.db, late.id)] == ["broken"]
