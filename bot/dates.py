@@ -79,18 +79,14 @@ def _dateparser(words: str, today: date) -> date | None:
     return parsed.date() if parsed is not None else None
 
 
-def start_of_day(day: date, zone: ZoneInfo) -> datetime:
-    """Midnight of `day` in `zone`, as an aware datetime (zoneinfo resolves DST)."""
-    return datetime.combine(day, time(0, 0), tzinfo=zone)
-
-
 def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """`at` o'clock on `day` in `zone`, as an aware datetime (zoneinfo resolves DST)."""
     return datetime.combine(day, at, tzinfo=zone)
 
 
 def end_of_day_utc(day: date, zone: ZoneInfo) -> datetime:
     """The instant `day` ends in `zone` (the next local midnight), in UTC."""
-    return start_of_day(day + timedelta(days=1), zone).astimezone(UTC)
+    return local_instant(day + timedelta(days=1), time(0, 0), zone).astimezone(UTC)
 
 
 def weekday_and_date(day: date) -> str:

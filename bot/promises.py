@@ -28,7 +28,6 @@ SUBCOMMANDS = ("list", "kept", "broken", "move", "snooze", "help")
 EXAMPLE = "`/promise SSO support to [Acme Corp] by 2026-12-15 needs:sso`"
 NEEDS = re.compile(r"(?<!\S)needs:(\S*)", re.IGNORECASE)
 BY = re.compile(r"\s+by\s+", re.IGNORECASE)
-ROLLOUT_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 
 
 @dataclass(frozen=True)
