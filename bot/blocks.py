@@ -116,3 +116,15 @@ def input_value(view: Block, block_id: str) -> str | None:
 def slack_date(when_ts: int, fallback: str, fmt: str = "{date_short}") -> str:
     """A date Slack renders in the reader's own zone, e.g. <!date^1700000000^{date_short}|…>."""
     return f"<!date^{when_ts}^{fmt}|{fallback}>"
+
+
+def selected_date(view: Block, block_id: str) -> str | None:
+    """The ISO date picked in a datepicker (action id "value") of a submitted view."""
+    state = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
+    return state.get("selected_date") or None
+
+
+def selected_option(view: Block, block_id: str) -> str | None:
+    """The value of the option chosen in a select (action id "value"), or None."""
+    state = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
+    return (state.get("selected_option") or {}).get("value") or None

@@ -22,6 +22,7 @@ from bot import digests
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings, require_http_settings
 from bot.export import exporters, write_rows
+from bot.nudges import send_manager_nudges
 from bot.scheduler import run_tick, start_scheduler
 from bot.server import HttpServer, build_web_app, run_socket_mode
 from bot.services import Services, build_services
@@ -78,6 +79,13 @@ def build_parser() -> argparse.ArgumentParser:
     tick = commands.add_parser("tick", help="run one scheduler tick and exit")
     tick.add_argument("--now", type=parse_instant, help="the tick's instant (ISO-8601)")
     tick.set_defaults(run=cmd_tick)
+
+    nudge = commands.add_parser("nudge", help="managers' daily nudges")
+    nudge_commands = nudge.add_subparsers(dest="nudge_command", required=True, metavar="ACTION")
+    nudge_send = nudge_commands.add_parser(
+        "send", help="send today's manager nudges now (each at most once a day)"
+    )
+    nudge_send.set_defaults(run=cmd_nudge_send)
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
@@ -164,6 +172,13 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     report = run_tick(services, now)
     print(f"tick at {now.isoformat()}: ran {len(report.ran)} jobs, {len(report.failed)} failed")
     return 1 if report.failed else 0
+
+
+def cmd_nudge_send(settings: Settings, _args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    sent = send_manager_nudges(services, services.clock(), any_hour=True)
+    print(f"sent {sent} manager nudge(s)")
+    return 0
 
 
 def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from bot.services import Services
-from storage import fieldnotes
+from storage import fieldnotes, promises
 
 Row = dict[str, Any]
 Exporter = Callable[[Services], Iterable[Row]]
@@ -29,9 +29,28 @@ def note_rows(services: Services) -> Iterable[Row]:
         }
 
 
+def promise_rows(services: Services) -> Iterable[Row]:
+    for promise in promises.all_promises(services.db):
+        yield {
+            "id": promise.id,
+            "team_id": promise.team_id,
+            "owner_id": promise.owner_id,
+            "account": promise.account or "",
+            "text": promise.text,
+            "due_on": promise.due_on.isoformat(),
+            "rollout_key": promise.rollout_key or "",
+            "status": promise.status,
+            "at_risk": promise.at_risk,
+            "created_at": promise.created_at,
+            "kept_at": promise.kept_at or "",
+            "broken_at": promise.broken_at or "",
+            "broken_reason": promise.broken_reason or "",
+        }
+
+
 def exporters() -> dict[str, Exporter]:
     """What can be exported, by the name given on the command line."""
-    return {"notes": note_rows}
+    return {"notes": note_rows, "promises": promise_rows}
 
 
 def write_rows(rows: Iterable[Row], fmt: str, out: TextIO) -> int:

@@ -10,9 +10,11 @@ and `perspective tick --now` can run any instant.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -23,6 +25,8 @@ from storage import claims
 log = logging.getLogger(__name__)
 
 Job = Callable[[Services, datetime], None]
+Item = TypeVar("Item")
+SEND_WORKERS = 8
 SEND_ERRORS = (SlackApiError, SlackClientError, OSError)
 
 
@@ -34,9 +38,16 @@ class TickReport:
 
 def scheduled_jobs() -> list[tuple[str, Job]]:
     """Every feature's due-work function, in the order a tick runs them."""
-    from bot import digests  # here, not at the top: digests sends through deliver_once below
+    # Imported here: feature modules import deliver_once from this module.
+    from bot import digests, nudges, reminders, rollouts
 
-    return [("digests", digests.run_due)]
+    return [
+        ("rollout alerts", rollouts.retry_alerts),
+        ("promise reminders", reminders.send_reminders),
+        ("broken promises", reminders.detect_broken),
+        ("manager nudges", nudges.nudge_job),
+        ("digests", digests.run_due),
+    ]
 
 
 def run_tick(services: Services, now: datetime) -> TickReport:
@@ -73,6 +84,20 @@ def deliver_once(
         raise
     claims.complete(services.db, key, now, result)
     return True
+
+
+def in_parallel(services: Services, work: Callable[[Item], bool], items: Iterable[Item]) -> int:
+    """Run `work` over `items`, a few at a time on PostgreSQL; returns how many returned True.
+
+    A tick's sends are independent and spend their time waiting on Slack, so a
+    small thread pool keeps a busy 09:00 tick short; claims keep each send
+    exactly once. SQLite has one writer at a time, so there threads would only
+    queue on its lock (and sleep in its busy handler): it runs them one by one.
+    """
+    if services.db.is_sqlite:
+        return sum(work(item) for item in items)
+    with ThreadPoolExecutor(max_workers=SEND_WORKERS, thread_name_prefix="send") as pool:
+        return sum(pool.map(work, items))
 
 
 def start_scheduler(services: Services) -> BackgroundScheduler:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import digests, fieldnotes, home, perspective
+from handlers import digests, fieldnotes, home, perspective, promises
 
 
 def register_all(app: App, services: Services) -> None:
@@ -14,3 +14,4 @@ def register_all(app: App, services: Services) -> None:
     digests.register(app, services)
     home.register(app, services)
     perspective.register(app, services)
+    promises.register(app, services)

@@ -8,8 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.refusals import Refusal
+from bot.services import Services
 
 log = logging.getLogger(__name__)
 SORRY = (
@@ -44,3 +47,29 @@ def apologise_on_error(work: Callable[..., None]) -> Callable[..., None]:
 
 def refuse(respond: Respond, refusal: Refusal) -> None:
     respond(text=refusal.message, response_type="ephemeral", replace_original=False)
+
+
+def post_privately(
+    client: WebClient, channel: str | None, user: str, blocks: list[dict[str, Any]], text: str
+) -> None:
+    """Tell one person something where they started; in a DM when the bot cannot post there."""
+    if channel:
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, blocks=blocks, text=text)
+            return
+        except SlackApiError as error:
+            log.info("ephemeral message failed (%s); sending a DM", error.response["error"])
+    client.chat_postMessage(channel=user, blocks=blocks, text=text)
+
+
+def admin_only(services: Services, user_id: str, respond: Respond, what: str) -> bool:
+    """True for admins; everyone else is told plainly who can do `what` instead."""
+    if services.is_admin(user_id):
+        return True
+    respond(
+        text=f":lock: Only workspace admins and the people in PERSPECTIVE_ADMINS can {what}. "
+        "Ask one of them to do it for you.",
+        response_type="ephemeral",
+        replace_original=False,
+    )
+    return False

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import fieldnote_blocks as render
 from bot import fieldnotes
@@ -15,9 +13,7 @@ from bot.blocks import input_value
 from bot.mrkdwn import escape
 from bot.refusals import Refusal
 from bot.services import Services
-from handlers.common import ack_now, apologise_on_error, refuse
-
-log = logging.getLogger(__name__)
+from handlers.common import ack_now, apologise_on_error, post_privately, refuse
 
 
 def register(app: App, services: Services) -> None:
@@ -113,11 +109,4 @@ def _respond_blocks(respond: Respond, blocks: list[dict[str, Any]], fallback: st
 
 def _confirm_privately(client: WebClient, channel: str | None, user: str, note: Any) -> None:
     """Confirm where the note was started; in a DM when the bot cannot post in that channel."""
-    blocks, text = render.saved(note), f"Saved note #{note.id}"
-    if channel:
-        try:
-            client.chat_postEphemeral(channel=channel, user=user, blocks=blocks, text=text)
-            return
-        except SlackApiError as error:
-            log.info("ephemeral confirmation failed (%s); sending a DM", error.response["error"])
-    client.chat_postMessage(channel=user, blocks=blocks, text=text)
+    post_privately(client, channel, user, render.saved(note), f"Saved note #{note.id}")

@@ -10,8 +10,14 @@ from slack_bolt import App, Respond
 from bot.services import Services
 from handlers import digests
 from handlers.common import ack_now, apologise_on_error
+from handlers.rollouts import rollout
+from handlers.teams import team
 
 HELP = f"""*Perspective set-up* (admins)
+• `/perspective team @manager @rep1 @rep2` — who reports to whom (`team @manager` shows a team)
+• `/perspective rollout add sso "SSO integration" 2026-12-01` — a launch promises can need
+• `/perspective rollout move sso 2027-02-01` — new date; promises it now misses are flagged at once
+• `/perspective rollout list` — rollouts and their dates
 {digests.HELP_LINES}
 • `/perspective help` — this help"""
 
@@ -22,7 +28,7 @@ Subcommand = Callable[[Services, dict[str, Any], str, Respond], None]
 
 def subcommands() -> dict[str, Subcommand]:
     """Every `/perspective` subcommand, by its first word."""
-    return {"digest": digests.digest_command}
+    return {"team": team, "rollout": rollout, "digest": digests.digest_command}
 
 
 def register(app: App, services: Services) -> None:

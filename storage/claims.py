@@ -75,3 +75,15 @@ def is_done(db: Database, key: str) -> bool:
 def result_of(db: Database, key: str) -> str | None:
     with db.session() as session:
         return session.scalar(select(Claim.result).where(Claim.key == key))
+
+
+def done_keys(db: Database, keys: list[str]) -> set[str]:
+    """Which of `keys` are already done: lets a tick skip finished work with one query."""
+    if not keys:
+        return set()
+    with db.session() as session:
+        return set(
+            session.scalars(
+                select(Claim.key).where(Claim.key.in_(keys), Claim.done_at.is_not(None))
+            )
+        )

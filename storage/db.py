@@ -9,7 +9,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy import Engine, create_engine, event, make_url, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -56,6 +56,21 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def each_row(db: Database, model: Any, batch: int = 1000) -> Iterator[Any]:
+    """Every row of `model` by ascending id, fetched in batches so a large export never
+    loads the whole table at once."""
+    last_id = 0
+    while True:
+        with db.session() as session:
+            rows = session.scalars(
+                select(model).where(model.id > last_id).order_by(model.id).limit(batch)
+            ).all()
+        if not rows:
+            return
+        yield from rows
+        last_id = rows[-1].id
 
 
 def _create_engine(url: str, pool_size: int) -> Engine:

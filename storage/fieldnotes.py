@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, delete, exists, func, se
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from storage.base import Base, UTCDateTime
-from storage.db import Database
+from storage.db import Database, each_row
 
 
 class FieldNote(Base):
@@ -134,13 +134,4 @@ def _page(db: Database, conditions: list, limit: int) -> SearchPage:
 
 def all_notes(db: Database, batch: int = 1000) -> Iterator[FieldNote]:
     """Every note, oldest first, fetched in batches so a large export never loads all at once."""
-    last_id = 0
-    while True:
-        with db.session() as session:
-            notes = session.scalars(
-                select(FieldNote).where(FieldNote.id > last_id).order_by(FieldNote.id).limit(batch)
-            ).all()
-        if not notes:
-            return
-        yield from notes
-        last_id = notes[-1].id
+    return each_row(db, FieldNote, batch)

@@ -65,3 +65,16 @@ def all_managers(db: Database, team_id: str) -> list[str]:
                 .order_by(TeamMembership.manager_id)
             )
         )
+
+
+def all_teams_and_managers(db: Database) -> list[tuple[str, str]]:
+    """Every (workspace, manager) pair, for jobs that visit each manager once."""
+    with db.session() as session:
+        return [
+            (team_id, manager_id)
+            for team_id, manager_id in session.execute(
+                select(TeamMembership.team_id, TeamMembership.manager_id)
+                .distinct()
+                .order_by(TeamMembership.team_id, TeamMembership.manager_id)
+            )
+        ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -171,3 +171,23 @@ def bot(
     yield RunningBot(services, fake, sender, base_url, clock)
     server.close()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], int]:
+    """Run `perspective tick --now ISO` (the real CLI) against the test database and fake
+    Slack; a tick in which any job failed fails the test."""
+    from bot.cli import main
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
+    monkeypatch.setenv("DATABASE_URL", bot.db.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("SLACK_API_URL", str(bot.services.settings.slack_api_url))
+    monkeypatch.setenv("DEFAULT_TIMEZONE", "UTC")
+    monkeypatch.delenv("PERSPECTIVE_ADMINS", raising=False)
+
+    def run(instant: str) -> int:
+        code = main(["tick", "--now", instant])
+        assert code == 0, f"a scheduled job failed in the tick at {instant}"
+        return code
+
+    return run

@@ -434,13 +434,19 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections when a tick sends several DMs
+    # at once; the client then waits a second to retry, which Slack never makes it do.
+    request_queue_size = 128
+
+
 class FakeSlackServer:
     """Runs a `FakeSlack` on 127.0.0.1 in a background thread."""
 
     def __init__(self, fake: FakeSlack | None = None) -> None:
         self.fake = fake or FakeSlack()
         handler = type("Handler", (_Handler,), {"fake": self.fake})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.api_url = f"http://127.0.0.1:{self.port}/api/"

@@ -8,6 +8,8 @@ import storage.claims
 import storage.digests
 import storage.fieldnotes
 import storage.note_uses
+import storage.promises
+import storage.rollouts
 import storage.teams  # noqa: F401  (models register themselves on Base.metadata)
 from bot.config import load_settings
 from storage.base import Base

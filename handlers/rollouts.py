@@ -1,0 +1,61 @@
+"""`/perspective rollout add|move|list`: admins keep launch dates; a slip warns at once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Respond
+
+from bot import rollouts
+from bot.dates import weekday_and_date
+from bot.mrkdwn import escape
+from bot.refusals import Refusal
+from bot.services import Services
+from handlers.common import admin_only, refuse
+
+
+def rollout(services: Services, command: dict[str, Any], rest: str, respond: Respond) -> None:
+    team_id, user_id = command["team_id"], command["user_id"]
+    if not admin_only(services, user_id, respond, "manage rollouts"):
+        return
+    request = rollouts.read_command(rest)
+    match request:
+        case Refusal():
+            refuse(respond, request)
+        case rollouts.ListRollouts():
+            _list(services, team_id, respond)
+        case rollouts.AddRollout():
+            added = rollouts.add(services, team_id, user_id, request)
+            if isinstance(added, Refusal):
+                refuse(respond, added)
+                return
+            _say(
+                respond,
+                f":rocket: Rollout `{added.key}` ({escape(added.title)}) ships "
+                f"{weekday_and_date(added.ships_on)}. Reps write `needs:{added.key}` in a promise.",
+            )
+        case rollouts.MoveRollout():
+            moved = rollouts.move(services, team_id, user_id, request)
+            if isinstance(moved, Refusal):
+                refuse(respond, moved)
+                return
+            move = moved.move
+            _say(
+                respond,
+                f":calendar: `{move.rollout_key}` moved from {weekday_and_date(move.old_ships_on)} to "
+                f"{weekday_and_date(move.new_ships_on)}. {moved.at_risk} promise(s) now at risk "
+                f"(owners and their managers are told), {moved.cleared} no longer at risk.",
+            )
+
+
+def _list(services: Services, team_id: str, respond: Respond) -> None:
+    known = rollouts.all_rollouts(services, team_id)
+    if not known:
+        _say(respond, f"No rollouts yet. Add one: {rollouts.ADD_EXAMPLE}")
+        return
+    lines = [f"• `{r.key}` {escape(r.title)} — {weekday_and_date(r.ships_on)}" for r in known[:50]]
+    _say(respond, "*Rollouts*, soonest first:\n" + "\n".join(lines))
+
+
+def _say(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
