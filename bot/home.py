@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import fieldnotes, mrkdwn
+from bot import fieldnotes, mrkdwn, winloss
 from bot.blocks import Blocks, context, divider, header, section
 from bot.fieldnote_blocks import describe
 from bot.services import Services
@@ -17,7 +17,7 @@ MAX_BLOCKS = 100
 
 def compose_home(services: Services, team_id: str, user_id: str) -> dict[str, Any]:
     blocks: Blocks = [header("Perspective")]
-    for part in (_recent_notes,):
+    for part in (winloss.home_my_prompts, winloss.home_team_prompts, _recent_notes):
         blocks.extend(part(services, team_id, user_id))
     blocks.append(divider())
     blocks.append(context("`/fieldnote help` · `/promise help` · `/perspective help`"))

@@ -34,7 +34,12 @@ class TickReport:
 
 def scheduled_jobs() -> list[tuple[str, Job]]:
     """Every feature's due-work function, in the order a tick runs them."""
-    return []
+    from bot import winloss  # features build on this module, so they are imported late
+
+    return [
+        ("win/loss prompts", winloss.send_unsent_prompts),
+        ("win/loss reminders", winloss.send_due_reminders),
+    ]
 
 
 def run_tick(services: Services, now: datetime) -> TickReport:

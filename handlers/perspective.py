@@ -8,9 +8,12 @@ from typing import Any
 from slack_bolt import App, Respond
 
 from bot.services import Services
+from handlers import deals
 from handlers.common import ack_now, apologise_on_error
 
 HELP = """*Perspective set-up* (admins)
+• `/perspective deal won|lost "<deal name>" [Account] @owner $amount` — record a closed deal; `deal help` for more
+• `/perspective settings win-prompts on|off` — ask about won deals too, or only lost ones
 • `/perspective help` — this help"""
 
 # A subcommand gets the services, the command payload, the words after the
@@ -20,7 +23,7 @@ Subcommand = Callable[[Services, dict[str, Any], str, Respond], None]
 
 def subcommands() -> dict[str, Subcommand]:
     """Every `/perspective` subcommand, by its first word."""
-    return {}
+    return {"deal": deals.deal_command, "settings": deals.settings_command}
 
 
 def register(app: App, services: Services) -> None:
