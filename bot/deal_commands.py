@@ -56,7 +56,7 @@ def read_closed_deal(text: str, outcome: str, caller: str) -> deals.DealFields |
         return Refusal(f"Close the quotes around the deal name, e.g. {EXAMPLE}")
     owner, amount, currency, name_words = caller, None, None, []
     for word in words:
-        if mentions.user_id(word) and word.startswith("<@"):
+        if word.startswith("<@") and mentions.user_id(word):
             owner = mentions.user_id(word) or caller
         elif AMOUNT.match(word):
             amount, currency = _amount(word)
