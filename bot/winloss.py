@@ -46,16 +46,16 @@ class PromptQueue:
     A prompt that fails here is not lost: the tick's `send_unsent_prompts` retries it.
     """
 
-    def __init__(self, workers: int = 4) -> None:
+    def __init__(self, workers: int = 2) -> None:
         self._workers = workers
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    def submit(self, services: Services, closure_id: int) -> None:
+    def submit(self, services: Services, closure: DealClosure) -> None:
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="winloss")
-            self._pool.submit(self._send, services, closure_id)
+            self._pool.submit(self._send, services, closure)
 
     def drain(self) -> None:
         """Wait for every queued prompt (the CLI does this before it exits)."""
@@ -65,11 +65,11 @@ class PromptQueue:
             pool.shutdown(wait=True)
 
     @staticmethod
-    def _send(services: Services, closure_id: int) -> None:
+    def _send(services: Services, closure: DealClosure) -> None:
         try:
-            send_prompt(services, closure_id, services.clock())
+            send_prompt(services, closure, services.clock())
         except Exception:
-            log.exception("prompt for closure %s failed; a later tick retries it", closure_id)
+            log.exception("prompt for closure %s failed; a later tick retries it", closure.id)
 
 
 prompts = PromptQueue()
@@ -77,13 +77,12 @@ prompts = PromptQueue()
 
 def prompt_soon(services: Services, closure: DealClosure) -> None:
     if closure.wants_prompt:
-        prompts.submit(services, closure.id)
+        prompts.submit(services, closure)
 
 
-def send_prompt(services: Services, closure_id: int, now: datetime) -> bool:
-    """DM the owner the reason buttons; True only when this call sent it."""
-    closure = deals.closure_by_id(services.db, closure_id)
-    if closure is None or not closure.is_open or closure.prompted_at is not None:
+def send_prompt(services: Services, closure: DealClosure, now: datetime) -> bool:
+    """DM the owner the reason buttons; True only when this call sent it (the claim decides)."""
+    if not closure.is_open or closure.prompted_at is not None:
         return False
 
     def send() -> str:
@@ -102,7 +101,7 @@ def send_prompt(services: Services, closure_id: int, now: datetime) -> bool:
 def send_unsent_prompts(services: Services, now: datetime) -> None:
     """Scheduled: prompts whose background send failed or never ran."""
     for closure in deals.unprompted(services.db):
-        send_prompt(services, closure.id, now)
+        send_prompt(services, closure, now)
 
 
 def send_due_reminders(services: Services, now: datetime) -> None:

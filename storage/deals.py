@@ -25,6 +25,7 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    insert,
     select,
     update,
 )
@@ -184,66 +185,63 @@ def record_deal(db: Database, new: NewDeal, wants_prompt: bool, now: datetime) -
 
 
 def _record(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -> Recorded:
-    deal = session.scalar(
-        select(Deal).where(Deal.team_id == new.team_id, Deal.deal_id == new.deal_id)
-    )
-    if deal is None:
-        deal = Deal(
-            team_id=new.team_id,
-            deal_id=new.deal_id,
-            name=new.name,
-            account=new.account,
-            amount=new.amount,
-            currency=new.currency,
-            outcome=new.outcome,
-            owner_id=new.owner_id,
-            owner_email=new.owner_email,
-            source=new.source,
-            created_at=now,
+    # Core statements, not the unit of work: this runs for every webhook, under load.
+    known = session.execute(
+        select(Deal.id, Deal.created_at).where(
+            Deal.team_id == new.team_id, Deal.deal_id == new.deal_id
         )
-        session.add(deal)
-        session.flush()
+    ).first()
+    values = {
+        "name": new.name,
+        "account": new.account,
+        "amount": new.amount,
+        "currency": new.currency,
+        "outcome": new.outcome,
+        "owner_id": new.owner_id,
+        "owner_email": new.owner_email,
+    }
+    if known is None:
+        created = {"team_id": new.team_id, "deal_id": new.deal_id, "source": new.source}
+        created |= {"created_at": now, **values}
+        deal_ref = session.scalar(insert(Deal).values(created).returning(Deal.id))
+        deal = Deal(id=deal_ref, **created)
         return Recorded(deal, _add_closure(session, deal, new, wants_prompt, now))
+    deal_ref, created_at = known
     flipped = session.execute(
         update(Deal)
-        .where(Deal.id == deal.id, Deal.outcome != new.outcome)
-        .values(
-            outcome=new.outcome,
-            name=new.name,
-            account=new.account,
-            amount=new.amount,
-            currency=new.currency,
-            owner_id=new.owner_id,
-            owner_email=new.owner_email,
-        )
+        .where(Deal.id == deal_ref, Deal.outcome != new.outcome)
+        .values(values)
         .execution_options(synchronize_session=False)
     )
     if flipped.rowcount != 1:
-        return Recorded(deal, None)
+        return Recorded(session.get_one(Deal, deal_ref), None)
     session.execute(
         update(DealClosure)
-        .where(DealClosure.deal_ref == deal.id, DealClosure.superseded_at.is_(None))
+        .where(DealClosure.deal_ref == deal_ref, DealClosure.superseded_at.is_(None))
         .values(superseded_at=now)
+        .execution_options(synchronize_session=False)
     )
-    session.refresh(deal)
+    deal = Deal(id=deal_ref, team_id=new.team_id, deal_id=new.deal_id, source=new.source)
+    for name, value in {"created_at": created_at, **values}.items():
+        setattr(deal, name, value)
     return Recorded(deal, _add_closure(session, deal, new, wants_prompt, now), True)
 
 
 def _add_closure(
     session: Session, deal: Deal, new: NewDeal, wants_prompt: bool, now: datetime
 ) -> DealClosure:
-    closure = DealClosure(
-        team_id=new.team_id,
-        deal=deal,
-        outcome=new.outcome,
-        owner_id=new.owner_id,
-        closed_at=new.closed_at,
-        created_at=now,
-        wants_prompt=wants_prompt and new.owner_id is not None,
-    )
-    session.add(closure)
-    session.flush()
-    return closure
+    """Insert the closure; the returned object is detached, complete, and not yet prompted."""
+    values = {
+        "team_id": new.team_id,
+        "deal_ref": deal.id,
+        "outcome": new.outcome,
+        "owner_id": new.owner_id,
+        "closed_at": new.closed_at,
+        "created_at": now,
+        "wants_prompt": wants_prompt and new.owner_id is not None,
+    }
+    closure_id = session.scalar(insert(DealClosure).values(values).returning(DealClosure.id))
+    return DealClosure(id=closure_id, deal=deal, answer=None, **values)
 
 
 def get_closure(db: Database, team_id: str, closure_id: int) -> DealClosure | None:
