@@ -51,11 +51,13 @@ class PromptQueue:
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
 
-    def submit(self, services: Services, closure: DealClosure) -> None:
+    def submit(
+        self, services: Services, closure: DealClosure, replacing: list[DealClosure]
+    ) -> None:
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="winloss")
-            self._pool.submit(self._send, services, closure)
+            self._pool.submit(self._send, services, closure, replacing)
 
     def drain(self) -> None:
         """Wait for every queued prompt (the CLI does this before it exits)."""
@@ -65,9 +67,12 @@ class PromptQueue:
             pool.shutdown(wait=True)
 
     @staticmethod
-    def _send(services: Services, closure: DealClosure) -> None:
+    def _send(services: Services, closure: DealClosure, replacing: list[DealClosure]) -> None:
         try:
-            send_prompt(services, closure, services.clock())
+            for old in replacing:
+                close_prompt_message(services, old, render.superseded(old, closure.outcome))
+            if closure.wants_prompt:
+                send_prompt(services, closure, services.clock())
         except Exception:
             log.exception("prompt for closure %s failed; a later tick retries it", closure.id)
 
@@ -75,9 +80,12 @@ class PromptQueue:
 prompts = PromptQueue()
 
 
-def prompt_soon(services: Services, closure: DealClosure) -> None:
-    if closure.wants_prompt:
-        prompts.submit(services, closure)
+def prompt_soon(
+    services: Services, closure: DealClosure, replacing: list[DealClosure] | None = None
+) -> None:
+    """Queue the prompt DM; old prompts of a changed outcome lose their buttons first."""
+    if closure.wants_prompt or replacing:
+        prompts.submit(services, closure, replacing or [])
 
 
 def send_prompt(services: Services, closure: DealClosure, now: datetime) -> bool:

@@ -119,11 +119,12 @@ def answered(closure: DealClosure) -> Blocks:
     ]
 
 
-def superseded(closure: DealClosure) -> Blocks:
+def superseded(closure: DealClosure, outcome: str) -> Blocks:
+    """An old prompt after the CRM changed the outcome: no buttons, nothing to answer here."""
     return [
         section(
-            f"{deal_title(closure.deal)} is now recorded as {closure.deal.outcome}; "
-            "answer the newer question instead."
+            f"{deal_title(closure.deal)} was first recorded as {closure.outcome} and is now "
+            f"{outcome}; nothing to answer here."
         )
     ]
 

@@ -10,7 +10,7 @@ autoincrement ids and timestamps so digests can track what they already showed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -140,6 +140,8 @@ class Recorded:
     deal: Deal
     closure: DealClosure | None
     outcome_changed: bool = False
+    # Closures of the old outcome whose prompt DM was still waiting for an answer.
+    replaced: list[DealClosure] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -215,6 +217,14 @@ def _record(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -
     )
     if flipped.rowcount != 1:
         return Recorded(session.get_one(Deal, deal_ref), None)
+    replaced = session.scalars(
+        select(DealClosure).where(
+            DealClosure.deal_ref == deal_ref,
+            DealClosure.superseded_at.is_(None),
+            DealClosure.prompt_ts.is_not(None),
+            _unanswered(),
+        )
+    ).all()
     session.execute(
         update(DealClosure)
         .where(DealClosure.deal_ref == deal_ref, DealClosure.superseded_at.is_(None))
@@ -224,7 +234,8 @@ def _record(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -
     deal = Deal(id=deal_ref, team_id=new.team_id, deal_id=new.deal_id, source=new.source)
     for name, value in {"created_at": created_at, **values}.items():
         setattr(deal, name, value)
-    return Recorded(deal, _add_closure(session, deal, new, wants_prompt, now), True)
+    closure = _add_closure(session, deal, new, wants_prompt, now)
+    return Recorded(deal, closure, outcome_changed=True, replaced=list(replaced))
 
 
 def _add_closure(

@@ -235,6 +235,10 @@ def test_changed_outcome_is_recorded_and_prompts_again(bot: RunningBot) -> None:
     closures = list(deals.all_closures(bot.db))
     assert [c.outcome for c in closures] == ["won", "lost"]
     assert closures[0].superseded_at is not None and closures[1].superseded_at is None
+    [retired] = bot.fake.calls_to("chat.update")
+    assert (retired["channel"], retired["ts"]) == (won.prompt_channel, won.prompt_ts)
+    assert "now lost; nothing to answer here" in shown(retired)
+    assert all(b["type"] != "actions" for b in blocks_of(retired))
 
     _, response_url = press_reason(bot, won, "product_fit")
     assert "now recorded as lost" in reply_to(bot, response_url)["text"]
