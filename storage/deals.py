@@ -10,7 +10,7 @@ autoincrement ids and timestamps so digests can track what they already showed.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -356,17 +356,7 @@ def mark_escalated(db: Database, closure_id: int, manager_id: str | None, now: d
 
 def add_answer(db: Database, new: NewAnswer) -> DealAnswer | None:
     """Store the answer; None when the closure was already answered (the unique key decides)."""
-    answer = DealAnswer(
-        team_id=new.team_id,
-        closure_id=new.closure_id,
-        reason=new.reason,
-        competitor=new.competitor,
-        customer_said=new.customer_said,
-        talked_to_customer=new.talked_to_customer,
-        marketing_note=new.marketing_note,
-        answered_by=new.answered_by,
-        answered_at=new.answered_at,
-    )
+    answer = DealAnswer(**asdict(new))
     try:
         with db.session() as session:
             session.add(answer)
