@@ -13,6 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from slack_sdk.errors import SlackApiError
+
 from bot import winloss_blocks as render
 from bot.blocks import Blocks
 from bot.refusals import Refusal
@@ -28,6 +30,8 @@ SECOND_REMINDER_AFTER = timedelta(hours=72)
 # The rep gets a day after the last reminder before their manager is told.
 ESCALATE_AFTER_LAST_REMINDER = timedelta(hours=24)
 HOME_LIMIT = 5
+# Slack's answers for an owner who left or cannot be messaged.
+OWNER_GONE = frozenset({"user_not_found", "channel_not_found", "user_disabled", "cannot_dm_bot"})
 NUDGE_LIMIT = 10
 
 
@@ -93,17 +97,26 @@ def send_prompt(services: Services, closure: DealClosure, now: datetime) -> bool
     if not closure.is_open or closure.prompted_at is not None:
         return False
 
-    def send() -> str:
-        reply = services.client.chat_postMessage(
-            channel=closure.owner_id,
-            text=_plain(render.question(closure)),
-            blocks=render.prompt(closure),
-            unfurl_links=False,
-        )
+    def send() -> str | None:
+        try:
+            reply = services.client.chat_postMessage(
+                channel=closure.owner_id,
+                text=_plain(render.question(closure)),
+                blocks=render.prompt(closure),
+                unfurl_links=False,
+            )
+        except SlackApiError as error:
+            if error.response.get("error") not in OWNER_GONE:
+                raise
+            # Retrying cannot help: the deal waits in `/perspective deal unassigned`.
+            log.warning("owner %s of closure %s cannot be reached", closure.owner_id, closure.id)
+            deals.unassign(services.db, closure.id)
+            return None
         deals.mark_prompted(services.db, closure.id, reply["channel"], reply["ts"], now)
         return reply["ts"]
 
-    return deliver_once(services, closure.team_id, f"deal-prompt:{closure.id}", now, send)
+    key = f"deal-prompt:{closure.id}:{closure.owner_id}"  # a reassigned deal asks its new owner
+    return deliver_once(services, closure.team_id, key, now, send)
 
 
 def send_unsent_prompts(services: Services, now: datetime) -> None:

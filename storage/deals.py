@@ -449,6 +449,15 @@ def assign_owner(
         return closure
 
 
+def unassign(db: Database, closure_id: int) -> None:
+    """The owner cannot be reached: the deal joins the unassigned ones, for an admin to assign."""
+    with db.session() as session:
+        closure = session.get_one(DealClosure, closure_id)
+        closure.owner_id = None
+        closure.wants_prompt = False
+        session.execute(update(Deal).where(Deal.id == closure.deal_ref).values(owner_id=None))
+
+
 def closures_after(db: Database, team_id: str, after_id: int, limit: int) -> list[DealClosure]:
     """Closures recorded after `after_id`, oldest first, each with its deal and answer if any.
 

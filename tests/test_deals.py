@@ -330,6 +330,18 @@ def test_unknown_owner_email_lands_in_unassigned_for_admins(bot: RunningBot) -> 
     assert deals.unassigned(bot.db, TEAM, 10) == []
 
 
+def test_owner_who_left_slack_moves_the_deal_to_unassigned(bot: RunningBot) -> None:
+    bot.fake.fail_next("chat.postMessage", error="user_not_found")
+    assert send_deal(bot, ACME).status == 200
+    settle(bot)
+    run_tick(bot.services, bot.clock.advance(minutes=1))
+    assert len(bot.fake.calls_to("chat.postMessage")) == 0, "not retried every minute"
+    [deal] = deals.unassigned(bot.db, TEAM, 10)
+    perspective_command(bot, f"deal assign {deal.id} <@{OTHER_REP}>", user=ADMIN)
+    settle(bot)
+    assert len(prompts_to(bot, OTHER_REP)) == 1
+
+
 def test_slack_outage_during_email_lookup_stores_nothing_and_asks_to_resend(
     bot: RunningBot,
 ) -> None:
