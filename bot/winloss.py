@@ -29,6 +29,9 @@ FIRST_REMINDER_AFTER = timedelta(hours=24)
 SECOND_REMINDER_AFTER = timedelta(hours=72)
 # The rep gets a day after the last reminder before their manager is told.
 ESCALATE_AFTER_LAST_REMINDER = timedelta(hours=24)
+# Follow-ups stop for prompts older than this (e.g. after a long outage): a first
+# reminder about a deal that closed weeks ago is noise. Open prompts stay in App Home.
+FOLLOW_UP_HORIZON = timedelta(days=14)
 HOME_LIMIT = 5
 # Slack's answers for an owner who left or cannot be messaged.
 OWNER_GONE = frozenset({"user_not_found", "channel_not_found", "user_disabled", "cannot_dm_bot"})
@@ -127,14 +130,16 @@ def send_unsent_prompts(services: Services, now: datetime) -> None:
 
 def send_due_reminders(services: Services, now: datetime) -> None:
     """Scheduled: reminders in the prompt's thread at 24 h and 72 h, then the manager."""
-    for closure in deals.due_first_reminders(services.db, now - FIRST_REMINDER_AFTER):
+    horizon = now - FOLLOW_UP_HORIZON
+    for closure in deals.due_first_reminders(services.db, horizon, now - FIRST_REMINDER_AFTER):
         _remind(services, closure, 1, now)
     due_second = deals.due_second_reminders(
-        services.db, now - SECOND_REMINDER_AFTER, now - FIRST_REMINDER_AFTER
+        services.db, horizon, now - SECOND_REMINDER_AFTER, now - FIRST_REMINDER_AFTER
     )
     for closure in due_second:
         _remind(services, closure, 2, now)
-    for closure in deals.due_escalations(services.db, now - ESCALATE_AFTER_LAST_REMINDER):
+    escalations = deals.due_escalations(services.db, horizon, now - ESCALATE_AFTER_LAST_REMINDER)
+    for closure in escalations:
         _escalate(services, closure, now)
 
 

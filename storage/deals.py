@@ -41,7 +41,10 @@ WON, LOST = "won", "lost"
 
 class Deal(Base):
     __tablename__ = "deals"
-    __table_args__ = (UniqueConstraint("team_id", "deal_id", name="uq_deals_team_deal"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "deal_id", name="uq_deals_team_deal"),
+        Index("ix_deals_team_owner", "team_id", "owner_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
@@ -299,36 +302,49 @@ def unprompted(db: Database, limit: int = 500) -> list[DealClosure]:
         )
 
 
-def due_first_reminders(db: Database, prompted_before: datetime) -> list[DealClosure]:
-    return _due(db, DealClosure.prompted_at <= prompted_before, DealClosure.reminded_at.is_(None))
+def due_first_reminders(
+    db: Database, prompted_after: datetime, prompted_before: datetime
+) -> list[DealClosure]:
+    return _due(
+        db,
+        prompted_after,
+        DealClosure.prompted_at <= prompted_before,
+        DealClosure.reminded_at.is_(None),
+    )
 
 
 def due_second_reminders(
-    db: Database, prompted_before: datetime, reminded_before: datetime
+    db: Database, prompted_after: datetime, prompted_before: datetime, reminded_before: datetime
 ) -> list[DealClosure]:
     """A late first reminder (the bot was down) still leaves a day before the second."""
     return _due(
         db,
+        prompted_after,
         DealClosure.prompted_at <= prompted_before,
         DealClosure.reminded_at <= reminded_before,
         DealClosure.reminded_again_at.is_(None),
     )
 
 
-def due_escalations(db: Database, reminded_again_before: datetime) -> list[DealClosure]:
+def due_escalations(
+    db: Database, prompted_after: datetime, reminded_again_before: datetime
+) -> list[DealClosure]:
     return _due(
         db,
+        prompted_after,
         DealClosure.reminded_again_at <= reminded_again_before,
         DealClosure.escalated_at.is_(None),
     )
 
 
-def _due(db: Database, *conditions) -> list[DealClosure]:
+def _due(db: Database, prompted_after: datetime, *conditions) -> list[DealClosure]:
+    """Open closures prompted since `prompted_after`: the window keeps each tick's scan
+    to recent prompts (the prompted_at index), however long the history grows."""
     with db.session() as session:
         return list(
             session.scalars(
                 select(DealClosure)
-                .where(*_open(), DealClosure.prompted_at.is_not(None), *conditions)
+                .where(DealClosure.prompted_at >= prompted_after, *_open(), *conditions)
                 .order_by(DealClosure.id)
             )
         )

@@ -402,6 +402,12 @@ def test_late_first_reminder_still_leaves_a_day_before_the_second(bot: RunningBo
     assert len(thread_replies(bot)) == 2
 
 
+def test_prompts_older_than_two_weeks_get_no_more_follow_ups(bot: RunningBot) -> None:
+    prompted_closure(bot)
+    run_tick(bot.services, bot.clock.now + timedelta(days=15))
+    assert thread_replies(bot) == []
+
+
 def test_three_concurrent_ticks_send_one_prompt_and_one_reminder_per_step(
     bot: RunningBot, database_url: str
 ) -> None:

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.UniqueConstraint("team_id", "deal_id", name="uq_deals_team_deal"),
     )
+    op.create_index("ix_deals_team_owner", "deals", ["team_id", "owner_id"])
     op.create_table(
         "deal_closures",
         sa.Column("id", sa.Integer(), primary_key=True),
