@@ -7,6 +7,7 @@ exits with code 2 (the contract in PRODUCT.md "Interfaces").
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import logging
 import signal
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import digests
+from bot import deals, digests, winloss
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings, require_http_settings
 from bot.export import exporters, write_rows
@@ -101,6 +102,13 @@ def build_parser() -> argparse.ArgumentParser:
     preview = digest_commands.add_parser("preview", help="print a channel's digest as JSON")
     preview.add_argument("--channel", required=True, metavar="C…")
     preview.set_defaults(run=cmd_digest_preview)
+    importer = commands.add_parser("import", help="bring in closed deals from a file")
+    import_kinds = importer.add_subparsers(dest="import_kind", required=True, metavar="KIND")
+    import_deals = import_kinds.add_parser(
+        "deals", help="closed deals from a CSV file with the webhook's fields as columns"
+    )
+    import_deals.add_argument("file", type=Path, help="CSV file with a header row")
+    import_deals.set_defaults(run=cmd_import_deals)
 
     export = commands.add_parser("export", help="write notes, promises or deals as CSV or JSON")
     export.add_argument("kind", choices=sorted(exporters()), help="what to export")
@@ -164,6 +172,24 @@ def cmd_digest_preview(settings: Settings, args: argparse.Namespace) -> int:
     ]
     print(json.dumps(previews, indent=2, ensure_ascii=False))
     return 0
+
+
+def cmd_import_deals(settings: Settings, args: argparse.Namespace) -> int:
+    services = build_services(settings)
+    try:
+        with args.file.open(newline="", encoding="utf-8-sig") as csv_file:
+            report = deals.import_csv(services, csv.DictReader(csv_file))
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        raise UsageError(f"cannot read {args.file}: {error}") from None
+    finally:
+        winloss.prompts.drain()
+    for number, reason in report.rejected:
+        print(f"row {number}: rejected: {reason}", file=sys.stderr)
+    print(
+        f"imported {report.imported} deals ({report.unassigned} unassigned), "
+        f"skipped {report.duplicates} duplicates, rejected {len(report.rejected)}"
+    )
+    return 1 if report.rejected else 0
 
 
 def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from bot.services import Services
-from storage import fieldnotes, promises
+from storage import deals, fieldnotes, promises
 
 Row = dict[str, Any]
 Exporter = Callable[[Services], Iterable[Row]]
@@ -48,9 +48,39 @@ def promise_rows(services: Services) -> Iterable[Row]:
         }
 
 
+def deal_rows(services: Services) -> Iterable[Row]:
+    """One row per recorded outcome, with the rep's reason and evidence when answered."""
+    for closure in deals.all_closures(services.db):
+        deal, answer = closure.deal, closure.answer
+        yield {
+            "closure_id": closure.id,
+            "team_id": closure.team_id,
+            "deal_id": deal.deal_id,
+            "name": deal.name,
+            "account": deal.account or "",
+            "amount": str(deal.amount) if deal.amount is not None else "",
+            "currency": deal.currency or "",
+            "outcome": closure.outcome,
+            "owner_id": closure.owner_id or "",
+            "owner_email": deal.owner_email or "",
+            "closed_at": closure.closed_at,
+            "recorded_at": closure.created_at,
+            "prompted_at": closure.prompted_at or "",
+            "escalated_at": closure.escalated_at or "",
+            "superseded_at": closure.superseded_at or "",
+            "reason": answer.reason if answer else "",
+            "competitor": (answer.competitor or "") if answer else "",
+            "customer_said": answer.customer_said if answer else "",
+            "talked_to_customer": answer.talked_to_customer if answer else "",
+            "marketing_note": (answer.marketing_note or "") if answer else "",
+            "answered_by": answer.answered_by if answer else "",
+            "answered_at": answer.answered_at if answer else "",
+        }
+
+
 def exporters() -> dict[str, Exporter]:
     """What can be exported, by the name given on the command line."""
-    return {"notes": note_rows, "promises": promise_rows}
+    return {"notes": note_rows, "promises": promise_rows, "deals": deal_rows}
 
 
 def write_rows(rows: Iterable[Row], fmt: str, out: TextIO) -> int:

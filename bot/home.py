@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import fieldnotes, mrkdwn, promise_home
+from bot import fieldnotes, mrkdwn, promise_home, winloss
 from bot.blocks import Blocks, context, divider, header, section
 from bot.fieldnote_blocks import describe
 from bot.services import Services
@@ -19,7 +19,9 @@ def compose_home(services: Services, team_id: str, user_id: str) -> dict[str, An
     blocks: Blocks = [header("Perspective")]
     for part in (
         promise_home.my_open_promises,
+        winloss.home_my_prompts,
         promise_home.team_commitments,
+        winloss.home_team_prompts,
         _recent_notes,
     ):
         blocks.extend(part(services, team_id, user_id))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 
-from bot import mrkdwn
+from bot import mrkdwn, winloss
 from bot import promise_blocks as render
 from bot.blocks import Blocks, actions, button, context, header, section
 from bot.direct_messages import send_dm
@@ -33,7 +33,7 @@ NudgeSection = Callable[[Services, str, str, list[str], datetime], Blocks]
 
 def nudge_sections() -> list[NudgeSection]:
     """Every feature's part of the nudge, in the order the manager reads them."""
-    return [broken_commitments, at_risk_commitments]
+    return [broken_commitments, at_risk_commitments, winloss.manager_nudge_section]
 
 
 def broken_commitments(
@@ -184,7 +184,10 @@ def send_manager_nudges(services: Services, now: datetime, *, any_hour: bool = F
             if not blocks:
                 return "nothing to say"
             ref = send_dm(
-                services, manager_id, blocks, "Your team's broken and at-risk commitments"
+                services,
+                manager_id,
+                blocks,
+                "Your team's broken and at-risk commitments, and overdue win/loss reasons",
             )
             posted.append(ref)
             return ref

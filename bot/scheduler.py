@@ -39,12 +39,14 @@ class TickReport:
 def scheduled_jobs() -> list[tuple[str, Job]]:
     """Every feature's due-work function, in the order a tick runs them."""
     # Imported here: feature modules import deliver_once from this module.
-    from bot import digests, nudges, reminders, rollouts
+    from bot import digests, nudges, reminders, rollouts, winloss
 
     return [
         ("rollout alerts", rollouts.retry_alerts),
         ("promise reminders", reminders.send_reminders),
         ("broken promises", reminders.detect_broken),
+        ("win/loss prompts", winloss.send_unsent_prompts),
+        ("win/loss reminders", winloss.send_due_reminders),
         ("manager nudges", nudges.nudge_job),
         ("digests", digests.run_due),
     ]

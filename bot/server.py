@@ -99,7 +99,13 @@ def _send(start_response: Callable, reply: Reply) -> list[bytes]:
 
 
 def build_web_app(app: App, services: Services) -> WebApp:
-    return WebApp(app, services)
+    # Imported here: the webhook module builds on Reply and Endpoint above.
+    from bot.deal_webhook import PATH as DEALS_PATH
+    from bot.deal_webhook import deals_endpoint
+
+    web_app = WebApp(app, services)
+    web_app.add_post(DEALS_PATH, deals_endpoint(services))
+    return web_app
 
 
 class HttpServer:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import digests, fieldnotes, home, perspective, promises
+from handlers import deals, digests, fieldnotes, home, perspective, promises
 
 
 def register_all(app: App, services: Services) -> None:
     """The one place that lists every feature's listeners."""
+    deals.register(app, services)
     fieldnotes.register(app, services)
     digests.register(app, services)
     home.register(app, services)

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App, Respond
 
 from bot.services import Services
-from handlers import digests
+from handlers import deals, digests
 from handlers.common import ack_now, apologise_on_error
 from handlers.rollouts import rollout
 from handlers.teams import team
@@ -18,6 +18,8 @@ HELP = f"""*Perspective set-up* (admins)
 • `/perspective rollout add sso "SSO integration" 2026-12-01` — a launch promises can need
 • `/perspective rollout move sso 2027-02-01` — new date; promises it now misses are flagged at once
 • `/perspective rollout list` — rollouts and their dates
+• `/perspective deal won|lost "<deal name>" [Account] @owner $amount` — record a closed deal; `deal help` for more
+• `/perspective settings win-prompts on|off` — ask about won deals too, or only lost ones
 {digests.HELP_LINES}
 • `/perspective help` — this help"""
 
@@ -28,7 +30,13 @@ Subcommand = Callable[[Services, dict[str, Any], str, Respond], None]
 
 def subcommands() -> dict[str, Subcommand]:
     """Every `/perspective` subcommand, by its first word."""
-    return {"team": team, "rollout": rollout, "digest": digests.digest_command}
+    return {
+        "team": team,
+        "rollout": rollout,
+        "digest": digests.digest_command,
+        "deal": deals.deal_command,
+        "settings": deals.settings_command,
+    }
 
 
 def register(app: App, services: Services) -> None:

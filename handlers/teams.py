@@ -36,6 +36,6 @@ def team(services: Services, command: dict[str, Any], rest: str, respond: Respon
             respond(
                 text=f":busts_in_silhouette: {', '.join(user(r) for r in reps)} now report to "
                 f"{user(manager)}.{note} {user(manager)} gets a daily nudge at 09:00 about their "
-                "broken and at-risk commitments.",
+                "broken and at-risk commitments and overdue win/loss reasons.",
                 response_type="ephemeral",
             )

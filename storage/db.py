@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,10 @@ class Database:
         self.url = make_url(url)
         self.engine = _create_engine(url, pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time and every transaction begins IMMEDIATE.
+        # Its busy handler polls with sleeps of up to 100 ms, so threads of one
+        # process queue on this lock instead (other processes still use the timeout).
+        self._writer = threading.RLock() if self.is_sqlite else contextlib.nullcontext()
 
     @property
     def is_sqlite(self) -> bool:
@@ -35,7 +41,7 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends cleanly, rolled back otherwise."""
-        with self._sessions() as session, session.begin():
+        with self._writer, self._sessions() as session, session.begin():
             yield session
 
     def healthy(self) -> bool:

@@ -5,12 +5,14 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import storage.claims
+import storage.deals
 import storage.digests
 import storage.fieldnotes
 import storage.note_uses
 import storage.promises
 import storage.rollouts
-import storage.teams  # noqa: F401  (models register themselves on Base.metadata)
+import storage.teams
+import storage.workspace_settings  # noqa: F401  (models register themselves on Base.metadata)
 from bot.config import load_settings
 from storage.base import Base
 

@@ -1,0 +1,280 @@
+"""Benchmark `POST /hooks/deals`: signed requests at 50 concurrent against the real server.
+
+Starts a fake Slack and `perspective serve --http --no-scheduler` (waitress) as
+separate processes, sends 10,000 signed deals of which 10 % are resends of
+earlier ones, and reports throughput and latency percentiles. Then it checks
+that nothing was lost or doubled: every unique deal stored once, one closure
+each, and exactly one prompt DM per deal reached the fake Slack.
+
+    .venv/bin/python -m bench.webhook                      # SQLite file in a temp dir
+    .venv/bin/python -m bench.webhook --database postgresql://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, make_url, select, text
+
+from bot.deal_webhook import signature_for
+from storage.claims import Claim
+from storage.db import Database
+from storage.deals import Deal, DealClosure
+
+SECRET = "bench-webhook-secret"
+TOKEN = "xoxb-test-token"
+REPS = [f"U0BENCH{i:03d}" for i in range(200)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--deals", type=int, default=10_000, help="requests to send")
+    parser.add_argument("--duplicates", type=float, default=0.10, help="share of resends")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--database", help="PostgreSQL base URL (default: a SQLite file)")
+    parser.add_argument("--serve-fake-slack", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve_fake_slack:
+        return serve_fake_slack()
+    with tempfile.TemporaryDirectory() as workdir, database(args.database, workdir) as url:
+        return run(args, url, Path(workdir))
+
+
+def serve_fake_slack() -> int:
+    """Child process: the test suite's fake Slack; prints its DM count when told to stop."""
+    from tests.fakeslack import FakeSlackServer
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    server = FakeSlackServer().start()
+    print(server.port, flush=True)
+    signal.sigwait({signal.SIGTERM})
+    prompts = server.fake.calls_to("chat.postMessage")
+    closures = {json.dumps(p.get("blocks"), sort_keys=True) for p in prompts}
+    print(json.dumps({"prompts": len(prompts), "distinct": len(closures)}), flush=True)
+    server.stop()
+    return 0
+
+
+@contextmanager
+def database(base: str | None, workdir: str):
+    if base is None:
+        yield f"sqlite:///{workdir}/bench.db"
+        return
+    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
+    name = f"perspective_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
+    Database(url).upgrade()
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "bench.webhook", "--serve-fake-slack"],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    assert fake.stdout is not None
+    fake_port = int(fake.stdout.readline())
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": "bench-signing-secret",
+        "SLACK_API_URL": f"http://127.0.0.1:{fake_port}/api/",
+        "DATABASE_URL": url,
+        "DEALS_WEBHOOK_SECRET": SECRET,
+        "PORT": str(port),
+    }
+    env.pop("SLACK_APP_TOKEN", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--http", "--no-scheduler"],
+        env=env,
+        cwd=workdir,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_until_up(port)
+        bodies, unique = deal_bodies(args.deals, args.duplicates)
+        started = time.perf_counter()
+        results = asyncio.run(send_all(port, bodies, args.concurrency))
+        wall = time.perf_counter() - started
+        report(results, wall, args, url)
+        return verify(results, unique, url, fake)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        if fake.poll() is None:
+            fake.send_signal(signal.SIGTERM)
+            fake.wait(timeout=30)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not start")
+
+
+def deal_bodies(total: int, duplicate_share: float) -> tuple[list[bytes], int]:
+    """Unique deals plus resends of random earlier ones, shuffled together."""
+    rng = random.Random(4)
+    unique = round(total * (1 - duplicate_share))
+    bodies = [
+        json.dumps(
+            {
+                "deal_id": f"bench-{i}",
+                "name": f"Deal {i}",
+                "account": f"Account {i % 700}",
+                "amount": rng.randrange(1_000, 250_000),
+                "currency": "USD",
+                "outcome": rng.choice(["won", "lost"]),
+                "owner_slack_id": rng.choice(REPS),
+            }
+        ).encode()
+        for i in range(unique)
+    ]
+    bodies += [rng.choice(bodies) for _ in range(total - unique)]
+    rng.shuffle(bodies)
+    return bodies, unique
+
+
+async def send_all(
+    port: int, bodies: list[bytes], concurrency: int
+) -> list[tuple[int, str, float]]:
+    queue: asyncio.Queue[bytes] = asyncio.Queue()
+    for body in bodies:
+        queue.put_nowait(body)
+    results: list[tuple[int, str, float]] = []
+    await asyncio.gather(*(client(port, queue, results) for _ in range(concurrency)))
+    return results
+
+
+async def client(port: int, queue: asyncio.Queue[bytes], results: list) -> None:
+    """One keep-alive connection sending signed deals until the queue is empty."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    while not queue.empty():
+        body = queue.get_nowait()
+        head = (
+            f"POST /hooks/deals HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            f"X-Perspective-Signature: {signature_for(SECRET, body)}\r\n\r\n"
+        ).encode()
+        started = time.perf_counter()
+        writer.write(head + body)
+        await writer.drain()
+        status, answer = await read_response(reader)
+        results.append(
+            (status, json.loads(answer).get("status", ""), time.perf_counter() - started)
+        )
+    writer.close()
+    await writer.wait_closed()
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    status_line = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value)
+    return int(status_line.split()[1]), await reader.readexactly(length)
+
+
+def report(
+    results: list[tuple[int, str, float]], wall: float, args: argparse.Namespace, url: str
+) -> None:
+    latencies = sorted(r[2] * 1000 for r in results)
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))]
+
+    backend = make_url(url).get_backend_name()
+    print(
+        f"{backend}: {len(results)} requests at {args.concurrency} concurrent in {wall:.1f} s = "
+        f"{len(results) / wall:.0f} req/s; latency p50 {pct(0.50):.1f} ms, "
+        f"p99 {pct(0.99):.1f} ms, max {latencies[-1]:.1f} ms"
+    )
+
+
+def verify(
+    results: list[tuple[int, str, float]], unique: int, url: str, fake: subprocess.Popen
+) -> int:
+    statuses = [status for status, _, _ in results]
+    recorded = sum(1 for _, outcome, _ in results if outcome == "recorded")
+    db = Database(url)
+    wait_for_prompts(db, unique)
+    with db.session() as session:
+        deals = session.scalar(select(func.count(Deal.id)))
+        closures = session.scalar(select(func.count(DealClosure.id)))
+        prompted = session.scalar(
+            select(func.count(DealClosure.id)).where(DealClosure.prompted_at.is_not(None))
+        )
+        claimed = session.scalar(
+            select(func.count(Claim.key)).where(
+                Claim.key.like("deal-prompt:%"), Claim.done_at.is_not(None)
+            )
+        )
+    db.dispose()
+    fake.send_signal(signal.SIGTERM)
+    sent = json.loads(fake.communicate(timeout=30)[0])
+    checks = {
+        "every request answered 200": statuses.count(200) == len(results),
+        f"{unique} answered 'recorded'": recorded == unique,
+        f"{unique} deals stored": deals == unique,
+        f"{unique} closures stored": closures == unique,
+        f"{unique} prompts recorded": prompted == unique and claimed == unique,
+        f"{unique} prompt DMs at the fake Slack": sent["prompts"] == sent["distinct"] == unique,
+    }
+    for check, passed in checks.items():
+        print(f"  {'ok  ' if passed else 'FAIL'} {check}")
+    return 0 if all(checks.values()) else 1
+
+
+def wait_for_prompts(db: Database, expected: int, timeout: float = 300) -> None:
+    """Prompts go out in the background after each 200; wait for the last of them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with db.session() as session:
+            done = session.scalar(
+                select(func.count(DealClosure.id)).where(DealClosure.prompted_at.is_not(None))
+            )
+        if done >= expected:
+            return
+        time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

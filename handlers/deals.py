@@ -1,0 +1,152 @@
+"""Closed deals in Slack: `/perspective deal`, `/perspective settings`, the reason
+buttons, the reason modal and the manager's "Remind them" button."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import deal_commands, winloss
+from bot import winloss_blocks as render
+from bot.blocks import input_value
+from bot.home import compose_home
+from bot.refusals import Refusal
+from bot.services import Services
+from handlers.common import ack_now, apologise_on_error, refuse
+
+
+def deal_command(services: Services, command: dict[str, Any], text: str, respond: Respond) -> None:
+    """`/perspective deal won|lost|stats|unassigned|assign|help …`."""
+    team, user = command["team_id"], command["user_id"]
+    word, _, rest = text.partition(" ")
+    match word.lower():
+        case "won" | "lost":
+            answer = deal_commands.record_from_slack(services, team, user, word.lower(), rest)
+        case "stats":
+            days = deal_commands.read_period(rest)
+            answer = (
+                days
+                if isinstance(days, Refusal)
+                else deal_commands.describe_stats(deal_commands.stats(services, team, days))
+            )
+        case "unassigned":
+            answer = deal_commands.list_unassigned(services, team, user)
+        case "assign":
+            answer = deal_commands.assign(services, team, user, rest)
+        case "" | "help":
+            answer = deal_commands.HELP
+        case _:
+            answer = Refusal(f"`{word[:40]}` isn't a deal command.\n{deal_commands.HELP}")
+    _reply(respond, answer)
+
+
+def settings_command(
+    services: Services, command: dict[str, Any], text: str, respond: Respond
+) -> None:
+    """`/perspective settings [win-prompts on|off]`."""
+    _reply(
+        respond,
+        deal_commands.change_settings(services, command["team_id"], command["user_id"], text),
+    )
+
+
+def _reply(respond: Respond, answer: str | Refusal) -> None:
+    if isinstance(answer, Refusal):
+        refuse(respond, answer)
+    else:
+        respond(text=answer, response_type="ephemeral", replace_original=False)
+
+
+def register(app: App, services: Services) -> None:
+    @apologise_on_error
+    def open_reason_modal(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        closure = winloss.answerable(services, team, user, int(action["value"]))
+        from_home = body.get("container", {}).get("type") == "view"
+        if isinstance(closure, Refusal):
+            _tell(client, body, respond, closure.message, from_home)
+            return
+        reason = action["action_id"].partition(":")[2]
+        view = render.reason_modal(closure, reason, from_home=from_home)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @apologise_on_error
+    def change_reason(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        """Picking another reason in the modal shows or hides the competitor field."""
+        view = body["view"]
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        team, user = body["team"]["id"], body["user"]["id"]
+        closure = winloss.answerable(services, team, user, int(metadata["closure"]))
+        if isinstance(closure, Refusal):
+            return
+        reason = (action.get("selected_option") or {}).get("value", "")
+        updated = render.reason_modal(closure, reason, from_home=bool(metadata.get("home")))
+        client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+
+    def validate_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Check on the server too: inline errors, nothing stored."""
+        closure_id = int(json.loads(view.get("private_metadata") or "{}").get("closure", 0))
+        closure = winloss.answerable(services, body["team"]["id"], body["user"]["id"], closure_id)
+        if isinstance(closure, Refusal):
+            ack(response_action="errors", errors={"customer_said": closure.message})
+            return
+        errors = winloss.check_answer(_draft_from_view(view), closure.outcome)
+        if errors:
+            ack(response_action="errors", errors=errors)
+        else:
+            ack()
+
+    @apologise_on_error
+    def save_answer(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        saved = winloss.answer(
+            services, team, user, int(metadata["closure"]), _draft_from_view(view)
+        )
+        if isinstance(saved, Refusal):
+            return  # refused inline already, or a double submit lost the race
+        if metadata.get("home"):
+            client.views_publish(user_id=user, view=compose_home(services, team, user))
+
+    @apologise_on_error
+    def remind_rep(
+        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        team, user = body["team"]["id"], body["user"]["id"]
+        result = winloss.remind_from_manager(services, team, user, int(action["value"]))
+        text = result.message if isinstance(result, Refusal) else result
+        _tell(client, body, respond, text, body.get("container", {}).get("type") == "view")
+
+    app.action(re.compile(rf"^{render.REASON_ACTION}:"))(ack=ack_now, lazy=[open_reason_modal])
+    app.action({"block_id": render.REASON_BLOCK, "action_id": "value"})(
+        ack=ack_now, lazy=[change_reason]
+    )
+    app.view(render.MODAL_CALLBACK)(ack=validate_answer, lazy=[save_answer])
+    app.action(render.REMIND_ACTION)(ack=ack_now, lazy=[remind_rep])
+
+
+def _tell(client: WebClient, body: dict[str, Any], respond: Respond, text: str, home: bool) -> None:
+    """An ephemeral reply under a message; from the Home tab (no response_url), a DM."""
+    if home:
+        client.chat_postMessage(channel=body["user"]["id"], text=text)
+    else:
+        respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _draft_from_view(view: dict[str, Any]) -> winloss.AnswerDraft:
+    values = view.get("state", {}).get("values", {})
+    selected = values.get(render.REASON_BLOCK, {}).get("value", {}).get("selected_option") or {}
+    checked = values.get("talked", {}).get("value", {}).get("selected_options") or []
+    return winloss.AnswerDraft(
+        reason=selected.get("value", ""),
+        competitor=input_value(view, "competitor"),
+        customer_said=" ".join((input_value(view, "customer_said") or "").split()),
+        talked_to_customer=any(option.get("value") == "yes" for option in checked),
+        marketing_note=input_value(view, "marketing_note"),
+    )

@@ -1,0 +1,596 @@
+"""Closed deals, each closure's win/loss prompt, and the rep's answer.
+
+A *deal* is what the CRM knows (one row per `(team_id, deal_id)`); a *closure*
+is one recorded outcome of it — a deal that flips from won to lost gets a second
+closure and a second prompt, a resent webhook gets neither. The *answer* is the
+rep's real reason, at most one per closure. Closures and answers carry
+autoincrement ids and timestamps so digests can track what they already showed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+
+from storage.base import Base, UTCDateTime
+from storage.db import Database
+
+WON, LOST = "won", "lost"
+
+
+class Deal(Base):
+    __tablename__ = "deals"
+    __table_args__ = (
+        UniqueConstraint("team_id", "deal_id", name="uq_deals_team_deal"),
+        Index("ix_deals_team_owner", "team_id", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    deal_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(300))
+    account: Mapped[str | None] = mapped_column(String(200))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    outcome: Mapped[str] = mapped_column(String(4))
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    owner_email: Mapped[str | None] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DealClosure(Base):
+    """One recorded outcome of a deal, and where its prompt and reminders stand."""
+
+    __tablename__ = "deal_closures"
+    __table_args__ = (
+        Index("ix_deal_closures_team_id", "team_id", "id"),
+        Index("ix_deal_closures_team_owner", "team_id", "owner_id"),
+        Index("ix_deal_closures_prompted", "prompted_at"),
+        Index("ix_deal_closures_team_created", "team_id", "created_at"),
+        Index("ix_deal_closures_deal_ref", "deal_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    deal_ref: Mapped[int] = mapped_column(ForeignKey("deals.id", ondelete="CASCADE"))
+    outcome: Mapped[str] = mapped_column(String(4))
+    owner_id: Mapped[str | None] = mapped_column(String(32))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # False when nobody is to be asked: win prompts switched off, or an old deal.
+    wants_prompt: Mapped[bool] = mapped_column(Boolean)
+    prompt_channel: Mapped[str | None] = mapped_column(String(32))
+    prompt_ts: Mapped[str | None] = mapped_column(String(32))
+    prompted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_again_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    escalated_to: Mapped[str | None] = mapped_column(String(32))
+    # Set when a later closure of the same deal (a changed outcome) replaces this one.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    deal: Mapped[Deal] = relationship(lazy="joined", innerjoin=True)
+    answer: Mapped[DealAnswer | None] = relationship(lazy="joined", back_populates="closure")
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for the rep's reason."""
+        return self.answer is None and self.superseded_at is None and self.wants_prompt
+
+
+class DealAnswer(Base):
+    """The rep's real reason for one closure, with the evidence behind it."""
+
+    __tablename__ = "deal_answers"
+    __table_args__ = (Index("ix_deal_answers_team_answered", "team_id", "answered_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    closure_id: Mapped[int] = mapped_column(
+        ForeignKey("deal_closures.id", ondelete="CASCADE"), unique=True
+    )
+    reason: Mapped[str] = mapped_column(String(40))
+    competitor: Mapped[str | None] = mapped_column(String(200))
+    customer_said: Mapped[str] = mapped_column(Text)
+    talked_to_customer: Mapped[bool] = mapped_column(Boolean)
+    marketing_note: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[str] = mapped_column(String(32))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    closure: Mapped[DealClosure] = relationship(back_populates="answer")
+
+
+@dataclass(frozen=True)
+class NewDeal:
+    team_id: str
+    deal_id: str
+    name: str
+    account: str | None
+    amount: Decimal | None
+    currency: str | None
+    outcome: str
+    owner_id: str | None
+    owner_email: str | None
+    closed_at: datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What an intake did: `closure` is the new closure, None for a resend of a known outcome."""
+
+    deal: Deal
+    closure: DealClosure | None
+    outcome_changed: bool = False
+    # Closures of the old outcome whose prompt DM was still waiting for an answer.
+    replaced: list[DealClosure] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class NewAnswer:
+    team_id: str
+    closure_id: int
+    reason: str
+    competitor: str | None
+    customer_said: str
+    talked_to_customer: bool
+    marketing_note: str | None
+    answered_by: str
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
+class ReasonCount:
+    outcome: str
+    reason: str
+    count: int
+
+
+@dataclass(frozen=True)
+class EvidenceShare:
+    answered: int
+    talked_to_customer: int
+
+
+def record_deal(db: Database, new: NewDeal, wants_prompt: bool, now: datetime) -> Recorded:
+    """Store a closed deal idempotently on (team, deal_id).
+
+    The unique constraint decides between two first sends of the same deal; a
+    conditional update on the current outcome decides between two sends of a
+    changed outcome, so each outcome is recorded (and prompted) exactly once.
+    """
+    try:
+        with db.session() as session:
+            return _record(session, new, wants_prompt, now)
+    except IntegrityError:
+        # Another request inserted the same deal first; now it is a known deal.
+        with db.session() as session:
+            return _record(session, new, wants_prompt, now)
+
+
+# Built once and run on the session's connection: intake runs for every webhook,
+# and skipping the unit of work and per-call statement building halves its cost.
+_FIND_DEAL = select(Deal.id, Deal.created_at).where(
+    Deal.team_id == bindparam("team_id"), Deal.deal_id == bindparam("deal_id")
+)
+_INSERT_DEAL = insert(Deal).returning(Deal.id)
+_INSERT_CLOSURE = insert(DealClosure).returning(DealClosure.id)
+
+
+def _record(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -> Recorded:
+    connection = session.connection()
+    known = connection.execute(_FIND_DEAL, {"team_id": new.team_id, "deal_id": new.deal_id}).first()
+    values = {
+        "name": new.name,
+        "account": new.account,
+        "amount": new.amount,
+        "currency": new.currency,
+        "outcome": new.outcome,
+        "owner_id": new.owner_id,
+        "owner_email": new.owner_email,
+    }
+    if known is None:
+        created = {"team_id": new.team_id, "deal_id": new.deal_id, "source": new.source}
+        created |= {"created_at": now, **values}
+        deal_ref = connection.execute(_INSERT_DEAL, created).scalar_one()
+        deal = Deal(id=deal_ref, **created)
+        return Recorded(deal, _add_closure(session, deal, new, wants_prompt, now))
+    deal_ref, created_at = known
+    flipped = session.execute(
+        update(Deal)
+        .where(Deal.id == deal_ref, Deal.outcome != new.outcome)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    if flipped.rowcount != 1:
+        return Recorded(session.get_one(Deal, deal_ref), None)
+    replaced = session.scalars(
+        select(DealClosure).where(
+            DealClosure.deal_ref == deal_ref,
+            DealClosure.superseded_at.is_(None),
+            DealClosure.prompt_ts.is_not(None),
+            _unanswered(),
+        )
+    ).all()
+    session.execute(
+        update(DealClosure)
+        .where(DealClosure.deal_ref == deal_ref, DealClosure.superseded_at.is_(None))
+        .values(superseded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    deal = Deal(id=deal_ref, team_id=new.team_id, deal_id=new.deal_id, source=new.source)
+    for name, value in {"created_at": created_at, **values}.items():
+        setattr(deal, name, value)
+    closure = _add_closure(session, deal, new, wants_prompt, now)
+    return Recorded(deal, closure, outcome_changed=True, replaced=list(replaced))
+
+
+def _add_closure(
+    session: Session, deal: Deal, new: NewDeal, wants_prompt: bool, now: datetime
+) -> DealClosure:
+    """Insert the closure; the returned object is detached, complete, and not yet prompted."""
+    values = {
+        "team_id": new.team_id,
+        "deal_ref": deal.id,
+        "outcome": new.outcome,
+        "owner_id": new.owner_id,
+        "closed_at": new.closed_at,
+        "created_at": now,
+        "wants_prompt": wants_prompt and new.owner_id is not None,
+    }
+    closure_id = session.connection().execute(_INSERT_CLOSURE, values).scalar_one()
+    return DealClosure(id=closure_id, deal=deal, answer=None, **values)
+
+
+def get_closure(db: Database, team_id: str, closure_id: int) -> DealClosure | None:
+    with db.session() as session:
+        return session.scalar(
+            select(DealClosure).where(DealClosure.team_id == team_id, DealClosure.id == closure_id)
+        )
+
+
+def closure_by_id(db: Database, closure_id: int) -> DealClosure | None:
+    """For scheduled work, which is keyed by closure id alone."""
+    with db.session() as session:
+        return session.get(DealClosure, closure_id)
+
+
+def _unanswered():
+    return ~exists().where(DealAnswer.closure_id == DealClosure.id)
+
+
+def _open():
+    return (
+        DealClosure.wants_prompt.is_(True),
+        DealClosure.superseded_at.is_(None),
+        _unanswered(),
+    )
+
+
+def unprompted(db: Database, limit: int = 500) -> list[DealClosure]:
+    """Closures whose prompt has not gone out yet (a failed or interrupted send)."""
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(DealClosure)
+                .where(*_open(), DealClosure.prompted_at.is_(None))
+                .order_by(DealClosure.id)
+                .limit(limit)
+            )
+        )
+
+
+def due_first_reminders(
+    db: Database, prompted_after: datetime, prompted_before: datetime
+) -> list[DealClosure]:
+    return _due(
+        db,
+        prompted_after,
+        DealClosure.prompted_at <= prompted_before,
+        DealClosure.reminded_at.is_(None),
+    )
+
+
+def due_second_reminders(
+    db: Database, prompted_after: datetime, prompted_before: datetime, reminded_before: datetime
+) -> list[DealClosure]:
+    """A late first reminder (the bot was down) still leaves a day before the second."""
+    return _due(
+        db,
+        prompted_after,
+        DealClosure.prompted_at <= prompted_before,
+        DealClosure.reminded_at <= reminded_before,
+        DealClosure.reminded_again_at.is_(None),
+    )
+
+
+def due_escalations(
+    db: Database, prompted_after: datetime, reminded_again_before: datetime
+) -> list[DealClosure]:
+    return _due(
+        db,
+        prompted_after,
+        DealClosure.reminded_again_at <= reminded_again_before,
+        DealClosure.escalated_at.is_(None),
+    )
+
+
+def _due(db: Database, prompted_after: datetime, *conditions) -> list[DealClosure]:
+    """Open closures prompted since `prompted_after`: the window keeps each tick's scan
+    to recent prompts (the prompted_at index), however long the history grows."""
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(DealClosure)
+                .where(DealClosure.prompted_at >= prompted_after, *_open(), *conditions)
+                .order_by(DealClosure.id)
+            )
+        )
+
+
+_MARK_PROMPTED = (
+    update(DealClosure)
+    .where(DealClosure.id == bindparam("closure_id"))
+    .values(
+        prompt_channel=bindparam("channel"),
+        prompt_ts=bindparam("ts"),
+        prompted_at=bindparam("now", type_=UTCDateTime()),
+    )
+)
+
+
+def mark_prompted(db: Database, closure_id: int, channel: str, ts: str, now: datetime) -> None:
+    """Where the prompt DM went; runs once per deal, so it skips statement building too."""
+    with db.session() as session:
+        session.connection().execute(
+            _MARK_PROMPTED, {"closure_id": closure_id, "channel": channel, "ts": ts, "now": now}
+        )
+
+
+def mark_reminded(db: Database, closure_id: int, step: int, now: datetime) -> None:
+    column = "reminded_at" if step == 1 else "reminded_again_at"
+    with db.session() as session:
+        session.execute(
+            update(DealClosure).where(DealClosure.id == closure_id).values({column: now})
+        )
+
+
+def mark_escalated(db: Database, closure_id: int, manager_id: str | None, now: datetime) -> None:
+    with db.session() as session:
+        session.execute(
+            update(DealClosure)
+            .where(DealClosure.id == closure_id)
+            .values(escalated_at=now, escalated_to=manager_id)
+        )
+
+
+def add_answer(db: Database, new: NewAnswer) -> DealAnswer | None:
+    """Store the answer; None when the closure was already answered (the unique key decides)."""
+    answer = DealAnswer(**asdict(new))
+    try:
+        with db.session() as session:
+            session.add(answer)
+    except IntegrityError:
+        return None
+    return answer
+
+
+def pending_for_owner(db: Database, team_id: str, owner_id: str, limit: int) -> list[DealClosure]:
+    """The owner's prompts still waiting for a reason, oldest first."""
+    return _pending(db, team_id, [DealClosure.owner_id == owner_id], limit)
+
+
+def escalated_for_reps(
+    db: Database, team_id: str, rep_ids: list[str], limit: int
+) -> list[DealClosure]:
+    """Escalated, still-unanswered prompts of these reps (a manager's view)."""
+    if not rep_ids:
+        return []
+    conditions = [DealClosure.owner_id.in_(rep_ids), DealClosure.escalated_at.is_not(None)]
+    return _pending(db, team_id, conditions, limit)
+
+
+def _pending(db: Database, team_id: str, conditions: list, limit: int) -> list[DealClosure]:
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(DealClosure)
+                .where(DealClosure.team_id == team_id, *_open(), *conditions)
+                .order_by(DealClosure.id)
+                .limit(limit)
+            )
+        )
+
+
+def unassigned(db: Database, team_id: str, limit: int) -> list[Deal]:
+    """Deals whose owner could not be resolved to a Slack user, newest first."""
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(Deal)
+                .where(Deal.team_id == team_id, Deal.owner_id.is_(None))
+                .order_by(Deal.id.desc())
+                .limit(limit)
+            )
+        )
+
+
+def get_deal(db: Database, team_id: str, deal_ref: int) -> Deal | None:
+    with db.session() as session:
+        return session.scalar(select(Deal).where(Deal.team_id == team_id, Deal.id == deal_ref))
+
+
+def assign_owner(
+    db: Database, team_id: str, deal_ref: int, owner_id: str, wants_prompt: bool
+) -> DealClosure | None:
+    """Give an unassigned deal its owner; returns its current closure, now ready to prompt."""
+    with db.session() as session:
+        assigned = session.execute(
+            update(Deal)
+            .where(Deal.team_id == team_id, Deal.id == deal_ref, Deal.owner_id.is_(None))
+            .values(owner_id=owner_id)
+        )
+        if assigned.rowcount != 1:
+            return None
+        closure = session.scalar(
+            select(DealClosure).where(
+                DealClosure.deal_ref == deal_ref, DealClosure.superseded_at.is_(None)
+            )
+        )
+        if closure is not None:
+            closure.owner_id = owner_id
+            closure.wants_prompt = wants_prompt
+        return closure
+
+
+def unassign(db: Database, closure_id: int) -> None:
+    """The owner cannot be reached: the deal joins the unassigned ones, for an admin to assign."""
+    with db.session() as session:
+        closure = session.get_one(DealClosure, closure_id)
+        closure.owner_id = None
+        closure.wants_prompt = False
+        session.execute(update(Deal).where(Deal.id == closure.deal_ref).values(owner_id=None))
+
+
+def closures_after(db: Database, team_id: str, after_id: int, limit: int) -> list[DealClosure]:
+    """Closures recorded after `after_id`, oldest first, each with its deal and answer if any.
+
+    Digests remember the last id they showed, so nothing is skipped or shown twice.
+    """
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(DealClosure)
+                .where(DealClosure.team_id == team_id, DealClosure.id > after_id)
+                .order_by(DealClosure.id)
+                .limit(limit)
+            )
+        )
+
+
+def latest_closure_id(db: Database, team_id: str) -> int:
+    """The newest closure's id (0 when there is none): where a new digest starts."""
+    with db.session() as session:
+        return session.scalar(
+            select(func.coalesce(func.max(DealClosure.id), 0)).where(DealClosure.team_id == team_id)
+        )
+
+
+def answers_after(db: Database, team_id: str, after_id: int, limit: int) -> list[DealAnswer]:
+    """Answers given after `after_id`, oldest first — reasons that arrived after the closure."""
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(DealAnswer)
+                .where(DealAnswer.team_id == team_id, DealAnswer.id > after_id)
+                .order_by(DealAnswer.id)
+                .limit(limit)
+                .options(joinedload(DealAnswer.closure))
+            )
+        )
+
+
+def reason_counts(db: Database, team_id: str, since: datetime) -> list[ReasonCount]:
+    """How often each reason was given for closures recorded since `since`, by outcome."""
+    count = func.count(DealAnswer.id)
+    with db.session() as session:
+        rows = session.execute(
+            select(DealClosure.outcome, DealAnswer.reason, count)
+            .join(DealAnswer, DealAnswer.closure_id == DealClosure.id)
+            .where(DealClosure.team_id == team_id, DealClosure.created_at >= since)
+            .group_by(DealClosure.outcome, DealAnswer.reason)
+            .order_by(DealClosure.outcome.desc(), count.desc(), DealAnswer.reason)
+        ).all()
+    return [ReasonCount(outcome, reason, n) for outcome, reason, n in rows]
+
+
+def top_competitors(
+    db: Database, team_id: str, since: datetime, limit: int
+) -> list[tuple[str, int]]:
+    """Competitors named most often (case-insensitively) in answers for recent closures."""
+    name = func.lower(func.trim(DealAnswer.competitor))
+    count = func.count(DealAnswer.id)
+    with db.session() as session:
+        rows = session.execute(
+            select(func.min(func.trim(DealAnswer.competitor)), count)
+            .join(DealClosure, DealAnswer.closure_id == DealClosure.id)
+            .where(
+                DealClosure.team_id == team_id,
+                DealClosure.created_at >= since,
+                DealAnswer.competitor.is_not(None),
+            )
+            .group_by(name)
+            .order_by(count.desc(), name)
+            .limit(limit)
+        ).all()
+    return [(shown, n) for shown, n in rows]
+
+
+def evidence_share(db: Database, team_id: str, since: datetime) -> EvidenceShare:
+    """How many answers for recent closures came from a conversation with the customer."""
+    with db.session() as session:
+        answered, talked = session.execute(
+            select(
+                func.count(DealAnswer.id),
+                func.coalesce(func.sum(case((DealAnswer.talked_to_customer, 1), else_=0)), 0),
+            )
+            .join(DealClosure, DealAnswer.closure_id == DealClosure.id)
+            .where(DealClosure.team_id == team_id, DealClosure.created_at >= since)
+        ).one()
+    return EvidenceShare(answered=answered, talked_to_customer=int(talked))
+
+
+def closures_since(db: Database, team_id: str, since: datetime) -> tuple[int, int]:
+    """(recorded, still unanswered) closures since `since` that asked for a reason."""
+    with db.session() as session:
+        recorded, waiting = session.execute(
+            select(
+                func.count(DealClosure.id),
+                func.coalesce(func.sum(case((_unanswered(), 1), else_=0)), 0),
+            ).where(
+                DealClosure.team_id == team_id,
+                DealClosure.created_at >= since,
+                DealClosure.wants_prompt.is_(True),
+                DealClosure.superseded_at.is_(None),
+            )
+        ).one()
+    return recorded, int(waiting)
+
+
+def all_closures(db: Database, batch: int = 1000) -> Iterator[DealClosure]:
+    """Every closure with its deal and answer, oldest first, in batches (for export)."""
+    last_id = 0
+    while True:
+        with db.session() as session:
+            closures = session.scalars(
+                select(DealClosure)
+                .where(DealClosure.id > last_id)
+                .order_by(DealClosure.id)
+                .limit(batch)
+            ).all()
+        if not closures:
+            return
+        yield from closures
+        last_id = closures[-1].id
