@@ -29,7 +29,8 @@ from datetime import datetime
 
 from bot import digest_blocks as render
 from bot.digest_blocks import SectionContent
-from storage import digest_notes
+from bot.digest_promises import promise_events_section
+from storage import digest_notes, promises
 from storage.db import Database
 
 NOTES_PER_TAG = 5
@@ -70,8 +71,9 @@ def field_notes_section(request: SectionRequest) -> SectionContent:
 
 
 FIELD_NOTES = DigestSection("field_notes", digest_notes.latest_note_id, field_notes_section)
+PROMISE_EVENTS = DigestSection("promise_events", promises.latest_event_id, promise_events_section)
 
 
 def digest_sections() -> list[DigestSection]:
     """Every section of a digest, in the order they appear."""
-    return [FIELD_NOTES]
+    return [FIELD_NOTES, PROMISE_EVENTS]

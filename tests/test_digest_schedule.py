@@ -140,7 +140,7 @@ def test_a_429_on_the_first_attempt_is_retried_once_with_the_same_content(
     run_tick(services, utc("2027-02-02T09:00:00"))
     assert posts_to(fake) == []
     assert [c.error for c in fake.calls if c.method == "chat.postMessage"] == ["ratelimited"]
-    assert digest_store.cursors(services.db, subscription.id) == {"field_notes": 0}
+    assert digest_store.cursors(services.db, subscription.id)["field_notes"] == 0
     clock.set(utc("2027-02-02T09:00:30"))
     add_note(services, "recorded between the attempts")
 

@@ -453,7 +453,7 @@ def test_a_new_section_kind_plugs_in_with_its_own_cursor_and_no_schema_change(
         lines = [f"event {i}" for i in range(request.after_id + 1, request.upto_id + 1)]
         return SectionContent(count, f"{count} promise events", text_sections(lines))
 
-    events = DigestSection("promise_events", lambda _db, _team: recorded["latest"], build)
+    events = DigestSection("plugged_in", lambda _db, _team: recorded["latest"], build)
     monkeypatch.setattr(digests, "digest_sections", lambda: [FIELD_NOTES, events])
 
     digests.send_now(services, subscription, force=False)  # starts at the newest event
@@ -469,4 +469,4 @@ def test_a_new_section_kind_plugs_in_with_its_own_cursor_and_no_schema_change(
     _empty, retried = posts_to(fake)
     assert "3 promise events" in shown(retried) and "event 43" in shown(retried)
     assert "event 44" not in shown(retried)
-    assert digest_store.cursors(services.db, subscription.id)["promise_events"] == 43
+    assert digest_store.cursors(services.db, subscription.id)["plugged_in"] == 43
