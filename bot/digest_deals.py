@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot import mrkdwn
-from bot.digest_blocks import SectionContent, text_sections
+from bot.digest_blocks import ACCOUNT_CHARS, SectionContent, text_sections
 from bot.winloss_blocks import money, reason_label
 from storage import digest_deals as store
 from storage.deals import LOST, WON, ReasonCount
@@ -28,7 +28,6 @@ ANSWERS_KIND = "deal_answers"
 MAX_SHOWN = 15
 TOP_COMPETITORS = 5
 NAME_CHARS = 120
-ACCOUNT_CHARS = 80
 SAID_CHARS = 300
 NOTE_CHARS = 300
 COMPETITOR_CHARS = 60
