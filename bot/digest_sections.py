@@ -19,18 +19,23 @@ within Slack's limits — and adding a `DigestSection` to `digest_sections()`:
 
 No schema change is needed: cursors are rows keyed by (subscription, kind), and
 a kind that a subscription has no cursor for yet starts at its latest id.
+
+A section that follows two kinds of record (closed deals and the reasons that
+come in for them later) lists the second in `more_kinds`; each gets its own
+cursor, and the section reads every frozen range from `SectionRequest.ranges`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot import digest_blocks as render
 from bot.digest_blocks import SectionContent
+from bot.digest_deals import deals_section
 from bot.digest_promises import promise_events_section
-from storage import digest_notes, promises
+from storage import deals, digest_deals, digest_notes, promises
 from storage.db import Database
 
 NOTES_PER_TAG = 5
@@ -46,13 +51,18 @@ class SectionRequest:
     upto_id: int
     period_start: datetime  # UTC; for aggregates over the period ("reason counts since")
     period_end: datetime
+    ranges: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # every kind's range
+
+
+LatestId = Callable[[Database, str], int]
 
 
 @dataclass(frozen=True)
 class DigestSection:
     kind: str
-    latest_id: Callable[[Database, str], int]
+    latest_id: LatestId
     build: Callable[[SectionRequest], SectionContent]
+    more_kinds: tuple[tuple[str, LatestId], ...] = ()  # further cursors the section reads
 
 
 def field_notes_section(request: SectionRequest) -> SectionContent:
@@ -72,8 +82,23 @@ def field_notes_section(request: SectionRequest) -> SectionContent:
 
 FIELD_NOTES = DigestSection("field_notes", digest_notes.latest_note_id, field_notes_section)
 PROMISE_EVENTS = DigestSection("promise_events", promises.latest_event_id, promise_events_section)
+DEAL_CLOSURES = DigestSection(
+    "deal_closures",
+    deals.latest_closure_id,
+    deals_section,
+    more_kinds=(("deal_answers", digest_deals.latest_answer_id),),
+)
 
 
 def digest_sections() -> list[DigestSection]:
     """Every section of a digest, in the order they appear."""
-    return [FIELD_NOTES, PROMISE_EVENTS]
+    return [FIELD_NOTES, DEAL_CLOSURES, PROMISE_EVENTS]
+
+
+def cursor_kinds(sections: list[DigestSection]) -> list[tuple[str, LatestId]]:
+    """Every record kind the sections keep a cursor for, with how to find its newest id."""
+    return [
+        (kind, latest)
+        for section in sections
+        for kind, latest in ((section.kind, section.latest_id), *section.more_kinds)
+    ]

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError
 from bot import digest_blocks as render
 from bot import mentions
 from bot.digest_schedule import CADENCES, Schedule, parse_time
-from bot.digest_sections import SectionRequest, digest_sections
+from bot.digest_sections import SectionRequest, cursor_kinds, digest_sections
 from bot.refusals import Refusal
 from bot.scheduler import SEND_ERRORS, deliver_once
 from bot.services import Services
@@ -162,7 +162,7 @@ def add_subscription(
     if refusal is not None:
         return refusal
     starting_ids = {
-        section.kind: section.latest_id(services.db, team_id) for section in digest_sections()
+        kind: latest_id(services.db, team_id) for kind, latest_id in cursor_kinds(digest_sections())
     }
     new = NewSubscription(
         team_id=team_id,
@@ -250,6 +250,7 @@ def compose(
                 upto_id=ranges[section.kind][1],
                 period_start=subscription.period_start,
                 period_end=end,
+                ranges=ranges,
             )
         )
         for section in digest_sections()
@@ -263,10 +264,10 @@ def open_ranges(services: Services, subscription: DigestSubscription) -> digests
     """From each cursor to the newest record; a kind with no cursor yet starts at its newest."""
     cursors = digests.cursors(services.db, subscription.id)
     ranges: digests.Ranges = {}
-    for section in digest_sections():
-        latest = section.latest_id(services.db, subscription.team_id)
-        after = cursors.get(section.kind, latest)
-        ranges[section.kind] = (after, max(after, latest))
+    for kind, latest_id in cursor_kinds(digest_sections()):
+        latest = latest_id(services.db, subscription.team_id)
+        after = cursors.get(kind, latest)
+        ranges[kind] = (after, max(after, latest))
     return ranges
 
 

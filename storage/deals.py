@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     ForeignKey,
     Index,
     Numeric,
@@ -514,12 +515,17 @@ def answers_after(db: Database, team_id: str, after_id: int, limit: int) -> list
 
 def reason_counts(db: Database, team_id: str, since: datetime) -> list[ReasonCount]:
     """How often each reason was given for closures recorded since `since`, by outcome."""
+    return count_reasons(db, DealClosure.team_id == team_id, DealClosure.created_at >= since)
+
+
+def count_reasons(db: Database, *where: ColumnElement[bool]) -> list[ReasonCount]:
+    """Reasons given per outcome for the answers matching `where` (a GROUP BY, most given first)."""
     count = func.count(DealAnswer.id)
     with db.session() as session:
         rows = session.execute(
             select(DealClosure.outcome, DealAnswer.reason, count)
             .join(DealAnswer, DealAnswer.closure_id == DealClosure.id)
-            .where(DealClosure.team_id == team_id, DealClosure.created_at >= since)
+            .where(*where)
             .group_by(DealClosure.outcome, DealAnswer.reason)
             .order_by(DealClosure.outcome.desc(), count.desc(), DealAnswer.reason)
         ).all()
@@ -530,17 +536,22 @@ def top_competitors(
     db: Database, team_id: str, since: datetime, limit: int
 ) -> list[tuple[str, int]]:
     """Competitors named most often (case-insensitively) in answers for recent closures."""
+    return count_competitors(
+        db, limit, DealClosure.team_id == team_id, DealClosure.created_at >= since
+    )
+
+
+def count_competitors(
+    db: Database, limit: int, *where: ColumnElement[bool]
+) -> list[tuple[str, int]]:
+    """The `limit` competitors named most often in the answers matching `where`."""
     name = func.lower(func.trim(DealAnswer.competitor))
     count = func.count(DealAnswer.id)
     with db.session() as session:
         rows = session.execute(
             select(func.min(func.trim(DealAnswer.competitor)), count)
             .join(DealClosure, DealAnswer.closure_id == DealClosure.id)
-            .where(
-                DealClosure.team_id == team_id,
-                DealClosure.created_at >= since,
-                DealAnswer.competitor.is_not(None),
-            )
+            .where(*where, DealAnswer.competitor.is_not(None))
             .group_by(name)
             .order_by(count.desc(), name)
             .limit(limit)
