@@ -44,6 +44,9 @@ def main() -> int:
     parser.add_argument("--deals", type=int, default=10_000, help="requests to send")
     parser.add_argument("--duplicates", type=float, default=0.10, help="share of resends")
     parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument(
+        "--servers", type=int, default=1, help="`perspective serve` processes sharing the port"
+    )
     parser.add_argument("--database", help="PostgreSQL base URL (default: a SQLite file)")
     parser.add_argument("--serve-fake-slack", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -108,15 +111,20 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         "PORT": str(port),
     }
     env.pop("SLACK_APP_TOKEN", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "serve", "--http", "--no-scheduler"],
-        env=env,
-        cwd=workdir,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    logs = [workdir / f"serve-{i}.log" for i in range(args.servers)]
+    servers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", "serve", "--http", "--no-scheduler"],
+            env=env,
+            cwd=workdir,
+            stderr=log.open("w"),
+            start_new_session=True,
+        )
+        for log in logs
+    ]
     try:
-        wait_until_up(port)
+        for log in logs:
+            wait_until_serving(log)
         bodies, unique = deal_bodies(args.deals, args.duplicates)
         started = time.perf_counter()
         results = asyncio.run(send_all(port, bodies, args.concurrency))
@@ -124,8 +132,10 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         report(results, wall, args, url)
         return verify(results, unique, url, fake)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for server in servers:
+            server.send_signal(signal.SIGTERM)
+        for server in servers:
+            server.wait(timeout=30)
         if fake.poll() is None:
             fake.send_signal(signal.SIGTERM)
             fake.wait(timeout=30)
@@ -137,15 +147,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_up(port: int) -> None:
-    deadline = time.monotonic() + 30
+def wait_until_serving(log: Path) -> None:
+    """Each server says when it listens; all must, or the kernel balances over fewer."""
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        if "serving HTTP" in log.read_text():
             return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the server did not start")
+        time.sleep(0.1)
+    raise SystemExit(f"the server did not start: {log.read_text()[-2000:]}")
 
 
 def deal_bodies(total: int, duplicate_share: float) -> tuple[list[bytes], int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -113,7 +114,7 @@ class HttpServer:
 
     def __init__(self, web_app: WebApp, port: int, host: str = "0.0.0.0", threads: int = 16):
         self._server = create_server(
-            web_app, host=host, port=port, threads=threads, ident="perspective"
+            web_app, sockets=[_listening_socket(host, port)], threads=threads, ident="perspective"
         )
         self.port = int(self._server.effective_port)  # type: ignore[union-attr]
 
@@ -129,6 +130,22 @@ class HttpServer:
 
     def close(self) -> None:
         self._server.close()
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A listening socket several `serve` processes on one machine can share.
+
+    With SO_REUSEPORT the kernel spreads new connections over every process
+    bound to the port, so one machine scales past one interpreter's GIL by
+    starting `perspective serve` once per core — no load balancer needed.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if hasattr(socket, "SO_REUSEPORT"):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    return sock
 
 
 def run_socket_mode(app: App, app_token: str, stop: threading.Event) -> None:
