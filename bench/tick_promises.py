@@ -23,14 +23,13 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, insert, make_url, text
+from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -42,6 +41,7 @@ from storage.db import Database
 from storage.promises import BROKEN, KEPT, OPEN, Promise
 from storage.teams import TeamMembership
 from tests.fakeslack import FakeSlackServer
+from tests.throwaway_db import throwaway_database
 
 TEAM = "T0BENCH01"
 ZONES = [
@@ -197,21 +197,11 @@ def report(db: Database, server: FakeSlackServer, services: object, reps: int) -
 
 @contextmanager
 def database(url: str | None) -> Iterator[str]:
-    if url is None:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{folder}/bench.db"
-        return
-    base = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"perspective_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        throwaway_database(url, Path(folder), "perspective_bench") as database_url,
+    ):
+        yield database_url
 
 
 if __name__ == "__main__":

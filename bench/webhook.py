@@ -23,16 +23,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, make_url, select
 
 from bot.deal_webhook import signature_for
 from storage.claims import Claim
 from storage.db import Database
 from storage.deals import Deal, DealClosure
+from tests.throwaway_db import throwaway_database
 
 SECRET = "bench-webhook-secret"
 TOKEN = "xoxb-test-token"
@@ -52,7 +51,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.serve_fake_slack:
         return serve_fake_slack()
-    with tempfile.TemporaryDirectory() as workdir, database(args.database, workdir) as url:
+    with (
+        tempfile.TemporaryDirectory() as workdir,
+        throwaway_database(args.database, Path(workdir), "perspective_bench") as url,
+    ):
         return run(args, url, Path(workdir))
 
 
@@ -69,24 +71,6 @@ def serve_fake_slack() -> int:
     print(json.dumps({"prompts": len(prompts), "distinct": len(closures)}), flush=True)
     server.stop()
     return 0
-
-
-@contextmanager
-def database(base: str | None, workdir: str):
-    if base is None:
-        yield f"sqlite:///{workdir}/bench.db"
-        return
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"perspective_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run(args: argparse.Namespace, url: str, workdir: Path) -> int:

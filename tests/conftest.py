@@ -8,14 +8,13 @@ database there so parallel runs never see each other's rows.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import text
 
 from bot.app import build_app
 from bot.config import Settings
@@ -25,6 +24,7 @@ from storage.base import Base
 from storage.db import Database
 from tests.fakeslack import FakeSlack, FakeSlackServer
 from tests.slack_requests import SlackSender
+from tests.throwaway_db import throwaway_postgres
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 WEBHOOK_SECRET = "deals-webhook-secret"
@@ -77,17 +77,9 @@ def postgres_url() -> Iterator[str | None]:
     if not base:
         yield None
         return
-    url = make_url(base.replace("postgresql://", "postgresql+psycopg://", 1))
-    name = f"perspective_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    test_url = url.set(database=name).render_as_string(hide_password=False)
-    Database(test_url).upgrade()
-    yield test_url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with throwaway_postgres(base) as url:
+        Database(url).upgrade()
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
