@@ -8,6 +8,7 @@ database there so parallel runs never see each other's rows.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy import text
 
 from bot.app import build_app
 from bot.config import Settings
+from bot.scheduler import run_tick
 from bot.server import HttpServer, build_web_app
 from bot.services import Services, build_services
 from storage.base import Base
@@ -183,3 +185,31 @@ def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Callable[[str]
         return code
 
     return run
+
+
+def tick_concurrently(services: Services, instant: datetime, processes: int = 3) -> None:
+    """Run the same tick as several bot processes would: each with its own connection
+    pool, released together by a barrier. Any failure is re-raised here."""
+    url = services.db.url.render_as_string(hide_password=False)
+    barrier = threading.Barrier(processes)
+    errors: list[BaseException] = []
+
+    def one_process() -> None:
+        database = Database(url)
+        own = build_services(services.settings, db=database, clock=services.clock)
+        try:
+            barrier.wait()
+            report = run_tick(own, instant)
+            assert report.failed == [], report.failed
+        except BaseException as error:  # collected and re-raised in the test's thread
+            errors.append(error)
+        finally:
+            database.dispose()
+
+    threads = [threading.Thread(target=one_process) for _ in range(processes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    if errors:
+        raise errors[0]

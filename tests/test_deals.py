@@ -18,7 +18,6 @@ from bot.cli import main as perspective
 from bot.deal_webhook import signature_for
 from bot.home import compose_home
 from bot.scheduler import run_tick
-from bot.services import build_services
 from storage import deals, teams
 from storage.db import Database
 from storage.deals import Deal, DealAnswer, DealClosure
@@ -30,6 +29,7 @@ from tests.conftest import (
     TEAM,
     WEBHOOK_SECRET,
     RunningBot,
+    tick_concurrently,
 )
 from tests.slack_requests import Reply, http_post
 
@@ -428,24 +428,10 @@ def test_three_concurrent_ticks_send_one_prompt_and_one_reminder_per_step(
     assert send_deal(bot, ACME).status == 200
     settle(bot)
     assert prompts_to(bot, REP) == []
-    settings = bot.services.settings
-    workers = [
-        build_services(settings, db=Database(database_url), clock=bot.clock) for _ in range(3)
-    ]
     start = bot.clock.now
 
     def tick_together(at: timedelta) -> None:
-        barrier = threading.Barrier(len(workers))
-
-        def tick(services: Any) -> None:
-            barrier.wait()
-            run_tick(services, start + at)
-
-        threads = [threading.Thread(target=tick, args=(w,)) for w in workers]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        tick_concurrently(bot.services, start + at)
 
     for at in (timedelta(minutes=1), timedelta(minutes=2)):
         tick_together(at)
@@ -457,8 +443,6 @@ def test_three_concurrent_ticks_send_one_prompt_and_one_reminder_per_step(
     assert len(prompts_to(bot, REP)) == 1
     assert len(thread_replies(bot)) == 2
     assert len(escalations_to(bot, MANAGER)) == 1
-    for worker in workers:
-        worker.db.dispose()
 
 
 def test_answered_prompt_gets_no_reminders(bot: RunningBot) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,11 +10,11 @@ import pytest
 
 from bot import cli, digests
 from bot.scheduler import run_tick
-from bot.services import Services, build_services
+from bot.services import Services
 from storage import claims
 from storage import digests as digest_store
 from storage.db import Database
-from tests.conftest import Clock
+from tests.conftest import Clock, tick_concurrently
 from tests.fakeslack import FakeSlack, FakeSlackServer
 from tests.test_digests import MARKETING, add_note, blocks_of, posts_to, shown, subscribe
 
@@ -188,27 +187,7 @@ def test_three_concurrent_ticks_post_each_digest_once(
         subscribe(services, "09:00 UTC", channel=channel)
     add_note(services, "something to say")
     instant = utc("2027-02-02T09:00:00")
-    start = threading.Barrier(3)
-    errors: list[BaseException] = []
-
-    def one_process() -> None:
-        own_db = Database(db.url.render_as_string(hide_password=False))
-        own = build_services(services.settings, db=own_db, clock=clock)
-        try:
-            start.wait()
-            report = run_tick(own, instant)
-            assert report.failed == []
-        except BaseException as error:  # collected and re-raised in the test thread
-            errors.append(error)
-        finally:
-            own_db.dispose()
-
-    threads = [threading.Thread(target=one_process) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    tick_concurrently(services, instant)
     for channel in channels:
         assert len(posts_to(fake, channel)) == 1, channel
     run_tick(services, instant + timedelta(minutes=1))

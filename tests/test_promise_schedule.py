@@ -3,7 +3,6 @@ through `perspective tick --now`, exactly once across processes and failed sends
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -13,13 +12,17 @@ import pytest
 from bot.cli import main
 from bot.dates import parse_due_date
 from bot.promises import schedule_for
-from bot.scheduler import run_tick
-from bot.services import build_services
 from storage import promises as store
 from storage import teams
-from storage.db import Database
 from storage.promises import BROKEN, OPEN
-from tests.conftest import MANAGER, OTHER_REP, REP, TEAM, RunningBot, make_settings
+from tests.conftest import (
+    MANAGER,
+    OTHER_REP,
+    REP,
+    TEAM,
+    RunningBot,
+    tick_concurrently,
+)
 from tests.promise_support import all_promises, dm_ref, only_promise, promise_cmd, text_of
 
 Tick = Callable[[str], int]
@@ -280,29 +283,8 @@ def test_three_concurrent_ticks_send_each_reminder_and_nudge_once(bot: RunningBo
     promise_cmd(bot, "Also late to [Initech] by 2026-11-24", OTHER_REP)
     now = datetime(2026, 11, 25, 14, 0, tzinfo=UTC)  # 09:00 in New York on the 25th
 
-    url = bot.db.url.render_as_string(hide_password=False)
-    barrier = threading.Barrier(3)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        database = Database(url)
-        try:
-            settings = make_settings(str(bot.services.settings.slack_api_url), url)
-            services = build_services(settings, db=database, clock=lambda: now)
-            barrier.wait()
-            report = run_tick(services, now)
-            assert report.failed == []
-        except BaseException as error:  # reported to the main thread
-            errors.append(error)
-        finally:
-            database.dispose()
-
-    threads = [threading.Thread(target=worker) for _ in range(3)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    bot.clock.set(now)
+    tick_concurrently(bot.services, now)
 
     sent = [a["text"] for a in reminders(bot)]
     assert len(sent) == 8 and len(set(sent)) == 8
