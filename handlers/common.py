@@ -35,14 +35,25 @@ def apologise_on_error(work: Callable[..., None]) -> Callable[..., None]:
             work(*args, **kwargs)
         except Exception:
             log.exception("%s failed", work.__name__)
-            respond: Respond | None = kwargs.get("respond")
-            if respond is not None:
-                try:
-                    respond(text=SORRY, response_type="ephemeral", replace_original=False)
-                except Exception:
-                    log.exception("could not tell the user about the failure")
+            try:
+                _say_sorry(kwargs)
+            except Exception:
+                log.exception("could not tell the user about the failure")
 
     return wrapper
+
+
+def _say_sorry(kwargs: dict[str, Any]) -> None:
+    """Through respond() where Slack gave a response URL; otherwise (modal submissions)
+    in a DM to the person who acted, so a failure is never silent."""
+    respond: Respond | None = kwargs.get("respond")
+    if respond is not None:
+        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        return
+    client: WebClient | None = kwargs.get("client")
+    user = (kwargs.get("body") or {}).get("user", {}).get("id")
+    if client is not None and user:
+        client.chat_postMessage(channel=user, text=SORRY)
 
 
 def refuse(respond: Respond, refusal: Refusal) -> None:

@@ -201,3 +201,16 @@ def test_slack_failure_after_ack_is_reported_not_swallowed(bot: RunningBot) -> N
     reply, response_url = bot.slack.command("/fieldnote", "")
     assert reply.status == 200
     assert "Something went wrong" in reply_to(bot, response_url)["text"]
+
+
+def test_failure_while_saving_a_modal_is_told_to_the_user_in_a_dm(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def database_down(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(fieldnotes, "add_note", database_down)
+    reply = bot.slack.view_submission("fieldnote_modal", {"note": "Budget frozen"})
+    assert reply.status == 200
+    [dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)
+    assert "Something went wrong" in dm["text"] and "database" not in dm["text"]
