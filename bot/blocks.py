@@ -57,6 +57,32 @@ def button(
     return element
 
 
+def static_select(
+    options: dict[str, str], initial: str | None = None, placeholder: str | None = None
+) -> Block:
+    """A select (action id "value") over {value: label}; labels are cut to Slack's 75 characters."""
+    element: Block = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [{"text": plain(label[:75]), "value": key} for key, label in options.items()],
+    }
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
+    if initial in options:
+        element["initial_option"] = {"text": plain(options[initial][:75]), "value": initial}
+    return element
+
+
+def input_block(block_id: str, label: str, element: Block, *, optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain(label),
+        "element": element,
+    }
+
+
 def actions(*elements: Block, block_id: str | None = None) -> Block:
     block: Block = {"type": "actions", "elements": list(elements)}
     if block_id:

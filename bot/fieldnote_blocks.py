@@ -5,8 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from bot import mrkdwn
-from bot.blocks import Blocks, button, context, modal, section, slack_date, text_input
+from bot.blocks import (
+    Blocks,
+    button,
+    context,
+    input_block,
+    modal,
+    section,
+    slack_date,
+    static_select,
+    text_input,
+)
 from bot.fieldnotes import EXAMPLE, MAX_NOTE_CHARS
+from storage.deals import Deal
 from storage.fieldnotes import FieldNote, SearchPage
 
 MODAL_CALLBACK = "fieldnote_modal"
@@ -70,20 +81,25 @@ def note_list(title: str, page: SearchPage, empty: str) -> Blocks:
     return blocks
 
 
-def capture_modal(channel_id: str | None) -> dict[str, Any]:
-    return modal(
-        MODAL_CALLBACK,
-        "New field note",
-        [
-            text_input("account", "Account", "Acme Corp", optional=True, max_length=200),
-            text_input(
-                "note",
-                "What did the customer say?",
-                "CFO says per-seat pricing kills it vs Gong",
-                multiline=True,
-                max_length=MAX_NOTE_CHARS,
-            ),
-            text_input("tags", "Tags", "pricing, competitor:gong", optional=True),
-        ],
-        metadata=channel_id or "",
-    )
+def capture_modal(channel_id: str | None, recent_deals: list[Deal]) -> dict[str, Any]:
+    blocks = [
+        text_input("account", "Account", "Acme Corp", optional=True, max_length=200),
+        text_input(
+            "note",
+            "What did the customer say?",
+            "CFO says per-seat pricing kills it vs Gong",
+            multiline=True,
+            max_length=MAX_NOTE_CHARS,
+        ),
+        text_input("tags", "Tags", "pricing, competitor:gong", optional=True),
+    ]
+    if recent_deals:
+        options = {str(d.id): _deal_label(d) for d in recent_deals}
+        select = static_select(options, placeholder="Pick one of your deals")
+        blocks.append(input_block("deal", "Related deal", select, optional=True))
+    return modal(MODAL_CALLBACK, "New field note", blocks, metadata=channel_id or "")
+
+
+def _deal_label(deal: Deal) -> str:
+    """Plain text (option labels are not mrkdwn), so user text needs no escaping here."""
+    return f"{deal.name} · {deal.account}" if deal.account else deal.name

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 from bot.refusals import Refusal
 from bot.services import Services
-from storage import fieldnotes
+from storage import deals, fieldnotes
+from storage.deals import Deal
 from storage.fieldnotes import FieldNote, NewNote, SearchPage
 
 MAX_NOTE_CHARS = 3000
 MAX_ACCOUNT_CHARS = 200
 MAX_TAG_CHARS = 100
 PAGE_SIZE = 10
+RELATED_DEAL_CHOICES = 50
 SUBCOMMANDS = ("search", "mine", "delete", "help")
 EXAMPLE = (
     "`/fieldnote [Acme Corp] CFO says per-seat pricing kills it vs Gong #pricing #competitor:gong`"
@@ -34,6 +36,7 @@ class NoteDraft:
     account: str | None
     text: str
     tags: tuple[str, ...]
+    deal_ref: int | None = None
 
 
 @dataclass(frozen=True)
@@ -175,8 +178,23 @@ def capture(
             tags=draft.tags,
             channel_id=channel_id,
             created_at=services.clock(),
+            deal_ref=draft.deal_ref,
         ),
     )
+
+
+def deals_to_relate(services: Services, team_id: str, user_id: str) -> list[Deal]:
+    """The rep's recent deals, offered in the note form so a note can name its deal."""
+    return deals.recent_deals_of(services.db, team_id, user_id, RELATED_DEAL_CHOICES)
+
+
+def related_deal(services: Services, team_id: str, value: str | None) -> int | Refusal | None:
+    """The deal picked in the form, checked to be this workspace's."""
+    if value is None:
+        return None
+    if not value.isdigit() or deals.get_deal(services.db, team_id, int(value)) is None:
+        return Refusal("That deal no longer exists; pick another or leave it empty.")
+    return int(value)
 
 
 def search(services: Services, team_id: str, words: list[str]) -> SearchPage:

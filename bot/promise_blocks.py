@@ -13,7 +13,19 @@ from datetime import date
 from typing import Any
 
 from bot import dates, mrkdwn
-from bot.blocks import Block, Blocks, actions, button, context, modal, plain, section, text_input
+from bot.blocks import (
+    Block,
+    Blocks,
+    actions,
+    button,
+    context,
+    input_block,
+    modal,
+    plain,
+    section,
+    static_select,
+    text_input,
+)
 from bot.promises import EXAMPLE, MAX_REASON_CHARS, MAX_TEXT_CHARS
 from storage.promises import BROKEN, KEPT, OPEN, DueDateChange, Promise
 from storage.rollouts import Rollout, RolloutMove
@@ -252,25 +264,9 @@ def date_input(block_id: str, label: str, initial: date) -> Block:
 
 
 def rollout_select(rollouts: list[Rollout]) -> Block:
-    options = [
-        {
-            "text": plain(f"{r.key} — {r.title}"[:75]),
-            "value": r.key,
-        }
-        for r in rollouts[:100]
-    ]
-    return {
-        "type": "input",
-        "block_id": "rollout",
-        "optional": True,
-        "label": plain("Depends on a rollout"),
-        "element": {
-            "type": "static_select",
-            "action_id": "value",
-            "placeholder": plain("None"),
-            "options": options,
-        },
-    }
+    options = {r.key: f"{r.key} — {r.title}" for r in rollouts[:100]}
+    select = static_select(options, placeholder="None")
+    return input_block("rollout", "Depends on a rollout", select, optional=True)
 
 
 def move_modal(promise: Promise, origin: Origin, initial: date) -> dict[str, Any]:

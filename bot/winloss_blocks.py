@@ -7,7 +7,18 @@ from decimal import Decimal
 from typing import Any
 
 from bot import mrkdwn
-from bot.blocks import Block, Blocks, actions, button, context, modal, plain, section, text_input
+from bot.blocks import (
+    Block,
+    Blocks,
+    actions,
+    button,
+    context,
+    modal,
+    plain,
+    section,
+    static_select,
+    text_input,
+)
 from storage.deals import LOST, Deal, DealClosure
 
 REASON_ACTION = "winloss_reason"  # action ids are "winloss_reason:<reason>"
@@ -177,17 +188,6 @@ def my_waiting(closures: list[DealClosure], more: int) -> Blocks:
     if more > 0:
         blocks.append(context(f"…and {more} more — answer these first."))
     return blocks
-
-
-def static_select(options: dict[str, str], initial: str | None) -> Block:
-    element: Block = {
-        "type": "static_select",
-        "action_id": "value",
-        "options": [{"text": plain(label), "value": key} for key, label in options.items()],
-    }
-    if initial in options:
-        element["initial_option"] = {"text": plain(options[initial]), "value": initial}
-    return element
 
 
 def reason_modal(closure: DealClosure, reason: str, *, from_home: bool) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -9,7 +10,8 @@ from slack_sdk import WebClient
 
 from bot import fieldnote_blocks as render
 from bot import fieldnotes
-from bot.blocks import input_value
+from bot.blocks import input_value, selected_option
+from bot.fieldnotes import NoteDraft
 from bot.mrkdwn import escape
 from bot.refusals import Refusal
 from bot.services import Services
@@ -38,10 +40,9 @@ def register(app: App, services: Services) -> None:
             case fieldnotes.Delete(note_id):
                 delete_and_tell(respond, team, user, note_id, replace_original=False)
             case fieldnotes.Capture(""):
-                client.views_open(
-                    trigger_id=command["trigger_id"],
-                    view=render.capture_modal(command.get("channel_id")),
-                )
+                recent = fieldnotes.deals_to_relate(services, team, user)
+                view = render.capture_modal(command.get("channel_id"), recent)
+                client.views_open(trigger_id=command["trigger_id"], view=view)
             case fieldnotes.Capture(text):
                 draft = fieldnotes.parse_note(text)
                 if isinstance(draft, Refusal):
@@ -69,17 +70,27 @@ def register(app: App, services: Services) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         delete_and_tell(respond, team, user, int(action["value"]), replace_original=True)
 
-    def validate_modal(ack: Ack, view: dict[str, Any]) -> None:
-        """Validate on the server too: a blank note gets an inline error and nothing is saved."""
+    def read_modal(body: dict[str, Any], view: dict[str, Any]) -> tuple[str, NoteDraft | Refusal]:
+        """The submitted form as a draft, or the field to flag and why."""
         draft = _draft_from_view(view)
         if isinstance(draft, Refusal):
-            ack(response_action="errors", errors={"note": draft.message})
+            return "note", draft
+        deal = fieldnotes.related_deal(services, body["team"]["id"], selected_option(view, "deal"))
+        if isinstance(deal, Refusal):
+            return "deal", deal
+        return "", replace(draft, deal_ref=deal)
+
+    def validate_modal(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """Validate on the server too: a blank note gets an inline error and nothing is saved."""
+        field, draft = read_modal(body, view)
+        if isinstance(draft, Refusal):
+            ack(response_action="errors", errors={field: draft.message})
         else:
             ack()
 
     @apologise_on_error
     def save_modal(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        draft = _draft_from_view(view)
+        _, draft = read_modal(body, view)
         if isinstance(draft, Refusal):
             return  # already refused inline by validate_modal
         team, user = body["team"]["id"], body["user"]["id"]
@@ -92,8 +103,8 @@ def register(app: App, services: Services) -> None:
     app.view(render.MODAL_CALLBACK)(ack=validate_modal, lazy=[save_modal])
 
 
-def _draft_from_view(view: dict[str, Any]) -> fieldnotes.NoteDraft | Refusal:
-    draft = fieldnotes.NoteDraft(
+def _draft_from_view(view: dict[str, Any]) -> NoteDraft | Refusal:
+    draft = NoteDraft(
         account=input_value(view, "account"),
         text=" ".join((input_value(view, "note") or "").split()),
         tags=fieldnotes.parse_tag_field(input_value(view, "tags")),

@@ -443,6 +443,19 @@ def get_deal(db: Database, team_id: str, deal_ref: int) -> Deal | None:
         return session.scalar(select(Deal).where(Deal.team_id == team_id, Deal.id == deal_ref))
 
 
+def recent_deals_of(db: Database, team_id: str, owner_id: str, limit: int) -> list[Deal]:
+    """The owner's latest deals, newest first: what a note in the field is likely about."""
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(Deal)
+                .where(Deal.team_id == team_id, Deal.owner_id == owner_id)
+                .order_by(Deal.created_at.desc(), Deal.id.desc())
+                .limit(limit)
+            )
+        )
+
+
 def assign_owner(
     db: Database, team_id: str, deal_ref: int, owner_id: str, wants_prompt: bool
 ) -> DealClosure | None:

@@ -27,6 +27,8 @@ class FieldNote(Base):
     text: Mapped[str] = mapped_column(Text)
     channel_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The deal the note is about, when the rep picked one in the form.
+    deal_ref: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
     tags: Mapped[list[FieldNoteTag]] = relationship(
         order_by="FieldNoteTag.position", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -59,6 +61,7 @@ class NewNote:
     tags: tuple[str, ...]
     channel_id: str | None
     created_at: datetime
+    deal_ref: int | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ def add_note(db: Database, new: NewNote) -> FieldNote:
         text=new.text,
         channel_id=new.channel_id,
         created_at=new.created_at,
+        deal_ref=new.deal_ref,
         tags=[
             FieldNoteTag(team_id=new.team_id, tag=tag, position=i) for i, tag in enumerate(new.tags)
         ],

@@ -9,6 +9,7 @@ import pytest
 
 from storage import fieldnotes
 from tests.conftest import ADMIN, OTHER_REP, REP, TEAM, RunningBot
+from tests.test_deals import ACME, send_deal, settle
 
 NOTE = "[Acme Corp] CFO says per-seat pricing kills it vs Gong #pricing #competitor:gong"
 
@@ -214,3 +215,39 @@ def test_failure_while_saving_a_modal_is_told_to_the_user_in_a_dm(
     assert reply.status == 200
     [dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)
     assert "Something went wrong" in dm["text"] and "database" not in dm["text"]
+
+
+def open_modal_view(bot: RunningBot) -> dict:
+    reply, _ = bot.slack.command("/fieldnote", "", channel="C0FIELD01")
+    assert reply.status == 200
+    opened = bot.fake.wait_for("views.open")[-1]["view"]
+    return json.loads(opened) if isinstance(opened, str) else opened
+
+
+def test_the_form_offers_my_recent_deals_and_saves_the_one_i_pick(bot: RunningBot) -> None:
+    assert send_deal(bot, {**ACME, "owner_slack_id": REP}).status == 200
+    assert send_deal(bot, {**ACME, "deal_id": "other", "owner_slack_id": OTHER_REP}).status == 200
+    settle(bot)
+    view = open_modal_view(bot)
+    [deal_block] = [b for b in view["blocks"] if b["block_id"] == "deal"]
+    options = deal_block["element"]["options"]
+    assert [o["text"]["text"] for o in options] == ["Acme renewal · Acme Corp"]
+
+    picked = {"type": "static_select", "selected_option": {"value": options[0]["value"]}}
+    reply = bot.slack.view_submission("fieldnote_modal", {"note": "Wants SOC 2", "deal": picked})
+    assert reply.status == 200 and reply.body == ""
+    bot.fake.wait_for("chat.postMessage", where=lambda a: "Saved note" in a["text"])
+    [note] = all_notes(bot)
+    assert note.deal_ref == int(options[0]["value"])
+
+
+def test_a_deal_from_elsewhere_is_refused_inline(bot: RunningBot) -> None:
+    forged = {"type": "static_select", "selected_option": {"value": "9999"}}
+    reply = bot.slack.view_submission("fieldnote_modal", {"note": "Wants SOC 2", "deal": forged})
+    assert reply.json()["response_action"] == "errors"
+    assert "deal" in reply.json()["errors"]
+    assert all_notes(bot) == []
+
+
+def test_the_form_has_no_deal_field_for_a_rep_without_deals(bot: RunningBot) -> None:
+    assert "deal" not in {b["block_id"] for b in open_modal_view(bot)["blocks"]}
