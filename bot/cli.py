@@ -102,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview = digest_commands.add_parser("preview", help="print a channel's digest as JSON")
     preview.add_argument("--channel", required=True, metavar="C…")
     preview.set_defaults(run=cmd_digest_preview)
+
     importer = commands.add_parser("import", help="bring in closed deals from a file")
     import_kinds = importer.add_subparsers(dest="import_kind", required=True, metavar="KIND")
     import_deals = import_kinds.add_parser(

@@ -336,16 +336,22 @@ def _transition(session: Session, promise: Promise, allowed: object, **values: o
     return result.rowcount == 1
 
 
-def _record(session: Session, promise: Promise, kind: str, detail: str, now: datetime) -> None:
-    session.add(
-        PromiseEvent(
-            team_id=promise.team_id,
-            promise_id=promise.id,
-            kind=kind,
-            detail=detail,
-            created_at=now,
-        )
+def promise_event(
+    promise: Promise, kind: str, detail: str, now: datetime, rollout_move_id: int | None = None
+) -> PromiseEvent:
+    """One state change of a promise, as digests and history read it."""
+    return PromiseEvent(
+        team_id=promise.team_id,
+        promise_id=promise.id,
+        kind=kind,
+        detail=detail,
+        created_at=now,
+        rollout_move_id=rollout_move_id,
     )
+
+
+def _record(session: Session, promise: Promise, kind: str, detail: str, now: datetime) -> None:
+    session.add(promise_event(promise, kind, detail, now))
 
 
 # ---- due work for the scheduler ------------------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from storage.base import Base, UTCDateTime
 from storage.db import Database
-from storage.promises import AT_RISK, OPEN, RISK_CLEARED, Promise, PromiseEvent
+from storage.promises import AT_RISK, OPEN, RISK_CLEARED, Promise, PromiseEvent, promise_event
 
 
 class Rollout(Base):
@@ -149,17 +149,7 @@ def _flag(
         .where(Promise.id.in_([p.id for p in promises]))
         .values(at_risk=at_risk, owner_handling_at=None, manager_seen_at=None)
     )
-    session.add_all(
-        PromiseEvent(
-            team_id=p.team_id,
-            promise_id=p.id,
-            kind=kind,
-            detail=detail,
-            created_at=now,
-            rollout_move_id=move_id,
-        )
-        for p in promises
-    )
+    session.add_all(promise_event(p, kind, detail, now, move_id) for p in promises)
 
 
 def unnotified_moves(db: Database, limit: int = 100) -> list[RolloutMove]:
