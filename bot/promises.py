@@ -28,6 +28,8 @@ SUBCOMMANDS = ("list", "kept", "broken", "move", "snooze", "help")
 EXAMPLE = "`/promise SSO support to [Acme Corp] by 2026-12-15 needs:sso`"
 NEEDS = re.compile(r"(?<!\S)needs:(\S*)", re.IGNORECASE)
 BY = re.compile(r"\s+by\s+", re.IGNORECASE)
+# UTC−12 is the last zone where each day begins: a date before today there is past everywhere.
+LAST_ZONE = ZoneInfo("Etc/GMT+12")
 
 
 @dataclass(frozen=True)
@@ -189,6 +191,18 @@ def resolve_date(services: Services, owner_id: str, phrase: str) -> date | Refus
     return due_on
 
 
+def past_everywhere(services: Services, due_on: date) -> Refusal | None:
+    """Refuse a date only when it is past in every time zone.
+
+    This needs nobody's zone, so a modal's ack can run it without waiting on Slack's
+    `users.info` (Slack shows the user an error when an ack takes over 3 s). The exact
+    check in the owner's zone, `not_past`, runs after the modal has closed.
+    """
+    if due_on >= dates.local_today(services.clock(), LAST_ZONE):
+        return None
+    return Refusal(f"{dates.weekday_and_date(due_on)} is in the past. Pick today or a later date.")
+
+
 def validate_draft(services: Services, team_id: str, draft: PromiseDraft) -> PromiseDraft | Refusal:
     if not draft.text:
         return Refusal(f"What did you promise? Write it before `by`, e.g. {EXAMPLE}")
@@ -263,7 +277,11 @@ def mine(services: Services, team_id: str, user_id: str) -> list[Promise]:
 def changeable(
     services: Services, team_id: str, user_id: str, promise_id: int
 ) -> Promise | Refusal:
-    """The promise, if it exists and `user_id` owns it or is an admin."""
+    """The promise, if it exists and `user_id` owns it or is an admin.
+
+    Only a non-owner costs a Slack call (`users.info` for the admin flag), so this runs
+    after the ack, never inside it.
+    """
     promise = store.get_promise(services.db, team_id, promise_id)
     if promise is None:
         return Refusal(f"There is no promise #{promise_id}. `/promise list` shows yours.")
@@ -320,7 +338,7 @@ def move(
     due_on = (
         resolve_date(services, promise.owner_id, new_date)
         if isinstance(new_date, str)
-        else _not_past(services, promise.owner_id, new_date)
+        else not_past(services, promise.owner_id, new_date)
     )
     if isinstance(due_on, Refusal):
         return due_on
@@ -334,8 +352,9 @@ def move(
     return _reloaded(services, team_id, promise_id)
 
 
-def _not_past(services: Services, owner_id: str, due_on: date) -> date | Refusal:
-    """A date picked in a date picker: the same past-date rule as typed dates."""
+def not_past(services: Services, owner_id: str, due_on: date) -> date | Refusal:
+    """A date picked in a date picker: the same past-date rule as typed dates, in the owner's
+    zone (which may ask Slack, so never inside an ack)."""
     return resolve_date(services, owner_id, due_on.isoformat())
 
 

@@ -10,9 +10,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot import dates, nudges, promises
+from bot import dates, mrkdwn, nudges, promises
 from bot import promise_blocks as render
-from bot.blocks import input_value, selected_date, selected_option
+from bot.blocks import input_value, section, selected_date, selected_option
 from bot.direct_messages import send_dm
 from bot.home import compose_home
 from bot.promise_blocks import Origin
@@ -157,7 +157,7 @@ def register(app: App, services: Services) -> None:
     # ---- modals -------------------------------------------------------------------------
 
     def validate_capture(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        draft = _draft_from_view(body["team"]["id"], body["user"]["id"], view)
+        draft = _draft_from_view(body["team"]["id"], view)
         if isinstance(draft, dict):
             ack(response_action="errors", errors=draft)
         else:
@@ -166,23 +166,30 @@ def register(app: App, services: Services) -> None:
     @apologise_on_error
     def save_capture(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
-        draft = _draft_from_view(team, user, view)
+        draft = _draft_from_view(team, view)
         if isinstance(draft, dict):
             return  # refused inline by validate_capture
         channel = view.get("private_metadata") or None
+        due_on = promises.not_past(services, user, draft.due_on)
+        if isinstance(due_on, Refusal):
+            _not_saved(client, channel, user, draft, due_on)
+            return
         promise = promises.capture(services, team, user, channel, draft)
         post_privately(client, channel, user, _saved(promise), f"Saved promise #{promise.id}")
 
-    def _draft_from_view(
-        team: str, user: str, view: dict[str, Any]
-    ) -> promises.PromiseDraft | dict[str, str]:
-        """The draft, or Slack's inline errors by block id."""
+    def _draft_from_view(team: str, view: dict[str, Any]) -> promises.PromiseDraft | dict[str, str]:
+        """The draft, or Slack's inline errors by block id.
+
+        Only checks that never call Slack, as the ack runs them too (3-second rule); whether
+        the date is past in the rep's own zone is checked by save_capture.
+        """
         picked = selected_date(view, "due")
-        due_on = (
-            promises.resolve_date(services, user, picked) if picked else Refusal("Pick the date.")
-        )
-        if isinstance(due_on, Refusal):
-            return {"due": due_on.message[:150]}
+        if not picked:
+            return {"due": "Pick the date."}
+        due_on = date.fromisoformat(picked)
+        past = promises.past_everywhere(services, due_on)
+        if past is not None:
+            return {"due": past.message[:150]}
         what = " ".join((input_value(view, "what") or "").split())
         if not what:
             return {"what": "Write what you promised."}
@@ -195,30 +202,42 @@ def register(app: App, services: Services) -> None:
             return {block: checked.message[:150]}
         return checked
 
-    def validate_move(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        problem = _move_problem(body, view)
+    def _not_saved(
+        client: WebClient,
+        channel: str | None,
+        user: str,
+        draft: promises.PromiseDraft,
+        refusal: Refusal,
+    ) -> None:
+        """The modal has closed when the exact check fails: say why where the rep started,
+        quoting what they wrote, so nothing is dropped silently."""
+        what = mrkdwn.escape(mrkdwn.excerpt(draft.text, 200))
+        text = f":warning: I didn't save “{what}”: {refusal.message}"
+        post_privately(client, channel, user, [section(text)], "Promise not saved")
+
+    def validate_move(ack: Ack, view: dict[str, Any]) -> None:
+        problem = _move_problem(view)
         if problem:
             ack(response_action="errors", errors={"due": problem[:150]})
         else:
             ack()
 
-    def _move_problem(body: dict[str, Any], view: dict[str, Any]) -> str | None:
+    def _move_problem(view: dict[str, Any]) -> str | None:
+        """What the ack flags inline: only checks that never call Slack (3-second rule).
+
+        Who may move the promise (an admin check for non-owners) and the date in the
+        owner's zone are checked by promises.move in save_move, which reports a refusal.
+        """
         picked = selected_date(view, "due")
         if not picked:
             return "Pick the new date."
-        origin = Origin.load(view["private_metadata"])
-        promise = promises.changeable(
-            services, body["team"]["id"], body["user"]["id"], origin.promise_id
-        )
-        if isinstance(promise, Refusal):
-            return promise.message
-        due_on = promises.resolve_date(services, promise.owner_id, picked)
-        return due_on.message if isinstance(due_on, Refusal) else None
+        past = promises.past_everywhere(services, date.fromisoformat(picked))
+        return past.message if past is not None else None
 
     @apologise_on_error
     def save_move(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        if _move_problem(body, view):
-            return
+        if _move_problem(view):
+            return  # refused inline by validate_move
         origin = Origin.load(view["private_metadata"])
         picked = date.fromisoformat(selected_date(view, "due") or "")
         result = promises.move(

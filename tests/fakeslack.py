@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,6 +78,7 @@ class FakeSlack:
     channels_without_bot: set[str] = field(default_factory=set)
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
     app_token: str = "xapp-1-test-token"
     socket_url: str | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -121,12 +123,18 @@ class FakeSlack:
         failure = Failure(status, error, retry_after if status == 429 else None, after)
         self.failures.setdefault(method, []).append(failure)
 
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every call of `method` `seconds` late, as a slow Slack does: the fake's
+        server thread waits (the test does not), and the call is recorded once answered."""
+        self.delays[method] = seconds
+
     def reset(self) -> None:
         with self._changed:
             self.users.clear()
             self.channels_without_bot.clear()
             self.calls.clear()
             self.failures.clear()
+            self.delays.clear()
             self.socket_url = None
 
     # ---- reading what the bot did -------------------------------------------------------
@@ -159,6 +167,7 @@ class FakeSlack:
 
     # ---- answering ----------------------------------------------------------------------
     def handle(self, method: str, args: Args, auth: str | None) -> tuple[int, Args, dict]:
+        time.sleep(self.delays.get(method, 0))
         try:
             expected = self.app_token if method == "apps.connections.open" else self.token
             if method != "response_url" and auth != f"Bearer {expected}":

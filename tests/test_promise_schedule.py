@@ -176,6 +176,32 @@ def test_manager_nudge_at_nine_in_the_managers_zone_once_a_day(
     assert len(nudges(bot)) == 2 and "2 days late" in text_of(nudges(bot)[-1])
 
 
+def test_berlin_manager_and_new_york_rep_each_hear_at_nine_their_time(
+    bot: RunningBot, cli_tick: Tick
+) -> None:
+    """Each message follows its reader's clock: 09:00 in Berlin is 08:00 UTC, 09:00 in New
+    York 14:00 UTC (December: no summer time in either)."""
+    bot.fake.add_user(MANAGER, tz=BERLIN)
+    teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
+    promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)  # REP is in New York
+
+    cli_tick("2026-12-14T08:00:00Z")  # the manager's 09:00: nothing broken, and 03:00 for the rep
+    assert (reminders(bot), nudges(bot)) == ([], [])
+    cli_tick("2026-12-14T13:59:00Z")
+    assert reminders(bot) == []
+    cli_tick("2026-12-14T14:00:00Z")
+    assert len(reminders(bot)) == 1
+
+    cli_tick("2026-12-16T07:59:00Z")  # broken since midnight in New York; 08:59 in Berlin
+    assert only_promise(bot).status == BROKEN
+    assert nudges(bot) == []
+    cli_tick("2026-12-16T08:00:00Z")
+    [nudge] = nudges(bot)
+    assert "Pilot report" in text_of(nudge) and "1 day late" in text_of(nudge)
+    cli_tick("2026-12-16T14:00:00Z")  # the rep's 09:00 is no second nudge
+    assert len(nudges(bot)) == 1 and len(reminders(bot)) == 1
+
+
 def test_got_it_takes_a_promise_out_of_the_next_nudge(bot: RunningBot, cli_tick: Tick) -> None:
     teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
