@@ -8,9 +8,13 @@ background, so the intake itself stays fast.
 
 from __future__ import annotations
 
+import csv
+import itertools
 import re
 import threading
-from collections.abc import Iterable, Mapping
+import time
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -21,6 +25,7 @@ from bot.config import SLACK_USER_ID
 from bot.scheduler import SEND_ERRORS as SLACK_ERRORS
 from bot.services import Services
 from storage import deals, workspace_settings
+from storage.db import Database
 from storage.deals import LOST, WON, NewDeal, Recorded
 
 OUTCOMES = (WON, LOST)
@@ -33,6 +38,9 @@ MAX_ACCOUNT_CHARS = 200
 MAX_DEAL_ID_CHARS = 200
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CURRENCY = re.compile(r"^[A-Za-z]{3}$")
+CLOSED_YEARS = (1970, 2100)
+# Bytes that are not UTF-8, read with errors="surrogateescape", become lone surrogates.
+UNDECODABLE = re.compile("[\udc80-\udcff]")
 
 
 @dataclass(frozen=True)
@@ -176,6 +184,8 @@ def _outcome(data: Mapping[str, Any]) -> str:
 
 
 def _closed_at(data: Mapping[str, Any]) -> datetime | None:
+    """A deal closes in living memory: years like 0001 or 9999 are a CRM's placeholder or
+    a typo, and near those ends converting to UTC would overflow."""
     value = _optional_text(data, "closed_at", 40)
     if value is None:
         return None
@@ -185,6 +195,11 @@ def _closed_at(data: Mapping[str, Any]) -> datetime | None:
         raise _Invalid(
             "closed_at", "closed_at must be an ISO-8601 date or time like 2026-11-20T16:30:00Z"
         ) from None
+    if not CLOSED_YEARS[0] <= closed.year <= CLOSED_YEARS[1]:
+        raise _Invalid(
+            "closed_at",
+            f"closed_at must be a date between {CLOSED_YEARS[0]} and {CLOSED_YEARS[1]}",
+        )
     return closed.replace(tzinfo=UTC) if closed.tzinfo is None else closed.astimezone(UTC)
 
 
@@ -227,12 +242,47 @@ def wants_prompt(services: Services, team_id: str, outcome: str, closed_at: date
     return outcome == LOST or win_prompts_on(services, team_id)
 
 
-def win_prompts_on(services: Services, team_id: str) -> bool:
-    return workspace_settings.get_setting(services.db, team_id, WIN_PROMPTS, "on") == "on"
+class WinPromptSwitch:
+    """Whether won deals are prompted, per workspace, remembered for a short while.
+
+    Every won deal a CRM sends asks this; reading it once per `TTL` instead of once
+    per deal keeps the webhook to the intake's own transaction. A switch flipped in
+    this process applies at once; in other processes within `TTL`.
+    """
+
+    TTL = 30.0
+
+    def __init__(self) -> None:
+        # Per database object: a setting belongs to one workspace in one database.
+        self._known: weakref.WeakKeyDictionary[Database, dict[str, tuple[bool, float]]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def is_on(self, services: Services, team_id: str, *, fresh: bool = False) -> bool:
+        known = self._known.get(services.db, {}).get(team_id)
+        if known is not None and not fresh and time.monotonic() - known[1] < self.TTL:
+            return known[0]
+        on = workspace_settings.get_setting(services.db, team_id, WIN_PROMPTS, "on") == "on"
+        self._remember(services, team_id, on)
+        return on
+
+    def turn(self, services: Services, team_id: str, on: bool) -> None:
+        workspace_settings.set_setting(services.db, team_id, WIN_PROMPTS, "on" if on else "off")
+        self._remember(services, team_id, on)
+
+    def _remember(self, services: Services, team_id: str, on: bool) -> None:
+        self._known.setdefault(services.db, {})[team_id] = (on, time.monotonic())
+
+
+win_prompts = WinPromptSwitch()
+
+
+def win_prompts_on(services: Services, team_id: str, *, fresh: bool = False) -> bool:
+    return win_prompts.is_on(services, team_id, fresh=fresh)
 
 
 def set_win_prompts(services: Services, team_id: str, on: bool) -> None:
-    workspace_settings.set_setting(services.db, team_id, WIN_PROMPTS, "on" if on else "off")
+    win_prompts.turn(services, team_id, on)
 
 
 def record(services: Services, team_id: str, fields: DealFields, source: str) -> Intake:
@@ -271,12 +321,18 @@ class ImportReport:
     rejected: list[tuple[int, str]] = field(default_factory=list)
 
 
-def import_csv(services: Services, rows: Iterable[Mapping[str, str]]) -> ImportReport:
-    """Record each row on its own: a bad row is reported and skipped, never half-stored."""
+def import_csv(services: Services, lines: Iterable[str]) -> ImportReport:
+    """Record each row of a CSV file on its own: a bad row is reported and skipped, never
+    half-stored, and the rows after it are still read.
+
+    `lines` is the open file, read with errors="surrogateescape" so that bytes that are
+    not UTF-8 spoil only their own row. A header that cannot be read raises csv.Error:
+    without column names no row means anything.
+    """
     report = ImportReport()
-    for number, row in enumerate(rows, start=2):
-        if None in row:
-            report.rejected.append((number, "more values than columns in the header"))
+    for number, row in _csv_rows(lines):
+        if isinstance(row, str):
+            report.rejected.append((number, row))
             continue
         fields = read_fields(row)
         if isinstance(fields, FieldError):
@@ -293,3 +349,29 @@ def import_csv(services: Services, rows: Iterable[Mapping[str, str]]) -> ImportR
             report.imported += 1
             report.unassigned += intake.unassigned
     return report
+
+
+def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, Mapping[str, str] | str]]:
+    """Each row after the header with its number (the header is row 1), or why it is unusable.
+
+    The csv reader starts afresh on the line after one it rejects (a field over its
+    size limit, a stray quote), so a malformed row costs only itself. Strict mode turns
+    an unclosed quote into such an error instead of swallowing the rows after it.
+    """
+    reader = csv.DictReader(lines, strict=True)
+    if any(UNDECODABLE.search(name) for name in reader.fieldnames or ()):
+        raise csv.Error("the header row is not valid UTF-8")
+    for number in itertools.count(2):
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield number, f"not readable as CSV: {error}"
+            continue
+        if None in row:
+            yield number, "more values than columns in the header"
+        elif any(value and UNDECODABLE.search(value) for value in row.values()):
+            yield number, "not valid UTF-8"
+        else:
+            yield number, row

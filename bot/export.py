@@ -49,7 +49,11 @@ def promise_rows(services: Services) -> Iterable[Row]:
 
 
 def deal_rows(services: Services) -> Iterable[Row]:
-    """One row per recorded outcome, with the rep's reason and evidence when answered."""
+    """One row per recorded outcome, with the rep's reason and evidence when answered.
+
+    Columns that mean what an import column means carry its name, so an exported file
+    can be imported again (into another database, say); the import ignores the rest.
+    """
     for closure in deals.all_closures(services.db):
         deal, answer = closure.deal, closure.answer
         yield {
@@ -61,7 +65,7 @@ def deal_rows(services: Services) -> Iterable[Row]:
             "amount": str(deal.amount) if deal.amount is not None else "",
             "currency": deal.currency or "",
             "outcome": closure.outcome,
-            "owner_id": closure.owner_id or "",
+            "owner_slack_id": closure.owner_id or "",
             "owner_email": deal.owner_email or "",
             "closed_at": closure.closed_at,
             "recorded_at": closure.created_at,

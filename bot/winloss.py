@@ -66,12 +66,17 @@ class PromptQueue:
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="winloss")
             self._pool.submit(self._send, services, closure, replacing)
 
-    def drain(self) -> None:
-        """Wait for every queued prompt (the CLI does this before it exits)."""
+    def drain(self, *, drop_queued: bool = False) -> None:
+        """Wait for the queued prompts (an import does this before it exits).
+
+        A server shutting down drops what is still queued instead (`drop_queued`):
+        those closures stay unprompted in the database and the next tick sends them,
+        so SIGTERM never waits behind a backlog of Slack calls.
+        """
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True, cancel_futures=drop_queued)
 
     @staticmethod
     def _send(services: Services, closure: DealClosure, replacing: list[DealClosure]) -> None:

@@ -21,7 +21,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 class Database:
     """The engine and session factory for one database URL."""
 
-    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+    # Enough for every thread of a `serve` process (16 HTTP threads, the prompt
+    # sender, a tick and its senders) to keep a connection instead of reopening one.
+    def __init__(self, url: str, *, pool_size: int = 20) -> None:
         self.url = make_url(url)
         self.engine = _create_engine(url, pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)

@@ -29,10 +29,12 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from sqlalchemy.sql.elements import TextClause
 
 from storage.base import Base, UTCDateTime
 from storage.db import Database
@@ -182,13 +184,8 @@ def record_deal(db: Database, new: NewDeal, wants_prompt: bool, now: datetime) -
     conditional update on the current outcome decides between two sends of a
     changed outcome, so each outcome is recorded (and prompted) exactly once.
     """
-    try:
-        with db.session() as session:
-            return _record(session, new, wants_prompt, now)
-    except IntegrityError:
-        # Another request inserted the same deal first; now it is a known deal.
-        with db.session() as session:
-            return _record(session, new, wants_prompt, now)
+    with db.session() as session:
+        return _record(session, new, wants_prompt, now)
 
 
 # Built once and run on the session's connection: intake runs for every webhook,
@@ -196,13 +193,32 @@ def record_deal(db: Database, new: NewDeal, wants_prompt: bool, now: datetime) -
 _FIND_DEAL = select(Deal.id, Deal.created_at).where(
     Deal.team_id == bindparam("team_id"), Deal.deal_id == bindparam("deal_id")
 )
-_INSERT_DEAL = insert(Deal).returning(Deal.id)
+
+
+def _insert_new_deal() -> TextClause:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING id, the same SQL on both databases.
+
+    A new deal is stored in one round trip; a known one (or one another request is
+    inserting right now: the insert waits for it) returns no row and is looked up.
+    Written as text with typed parameters because the dialects' on-conflict
+    constructs cannot be cached and would be compiled again for every webhook.
+    """
+    columns = [c for c in Deal.__table__.columns if c.name != "id"]
+    names = ", ".join(c.name for c in columns)
+    values = ", ".join(f":{c.name}" for c in columns)
+    sql = (
+        f"INSERT INTO deals ({names}) VALUES ({values}) "
+        "ON CONFLICT (team_id, deal_id) DO NOTHING RETURNING id"
+    )
+    return text(sql).bindparams(*(bindparam(c.name, type_=c.type) for c in columns))
+
+
+_INSERT_NEW_DEAL = _insert_new_deal()
 _INSERT_CLOSURE = insert(DealClosure).returning(DealClosure.id)
 
 
 def _record(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -> Recorded:
     connection = session.connection()
-    known = connection.execute(_FIND_DEAL, {"team_id": new.team_id, "deal_id": new.deal_id}).first()
     values = {
         "name": new.name,
         "account": new.account,
@@ -212,13 +228,14 @@ def _record(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -
         "owner_id": new.owner_id,
         "owner_email": new.owner_email,
     }
-    if known is None:
-        created = {"team_id": new.team_id, "deal_id": new.deal_id, "source": new.source}
-        created |= {"created_at": now, **values}
-        deal_ref = connection.execute(_INSERT_DEAL, created).scalar_one()
-        deal = Deal(id=deal_ref, **created)
+    created = {"team_id": new.team_id, "deal_id": new.deal_id, "source": new.source}
+    created |= {"created_at": now, **values}
+    inserted = connection.execute(_INSERT_NEW_DEAL, created).scalar()
+    if inserted is not None:
+        deal = Deal(id=inserted, **created)
         return Recorded(deal, _add_closure(session, deal, new, wants_prompt, now))
-    deal_ref, created_at = known
+    key = {"team_id": new.team_id, "deal_id": new.deal_id}
+    deal_ref, created_at = connection.execute(_FIND_DEAL, key).one()
     flipped = session.execute(
         update(Deal)
         .where(Deal.id == deal_ref, Deal.outcome != new.outcome)

@@ -3,6 +3,7 @@ the reason modal, reminders, escalation, App Home and reporting — on both data
 
 from __future__ import annotations
 
+import csv
 import json
 import threading
 from datetime import timedelta
@@ -114,6 +115,15 @@ def only_closure(bot: RunningBot) -> DealClosure:
 def reply_to(bot: RunningBot, response_url: str) -> dict:
     rid = response_url.rsplit("/", 1)[1]
     return bot.fake.wait_for("response_url", where=lambda a: a["_response_id"] == rid)[-1]
+
+
+def use_cli(bot: RunningBot, monkeypatch: pytest.MonkeyPatch, cwd: Path) -> None:
+    """Point the `perspective` command line at this test's database and fake Slack."""
+    settings = bot.services.settings
+    monkeypatch.setenv("SLACK_BOT_TOKEN", settings.slack_bot_token)
+    monkeypatch.setenv("SLACK_API_URL", settings.slack_api_url or "")
+    monkeypatch.setenv("DATABASE_URL", bot.db.url.render_as_string(hide_password=False))
+    monkeypatch.chdir(cwd)
 
 
 def perspective_command(bot: RunningBot, text: str, user: str = REP) -> str:
@@ -267,6 +277,8 @@ def test_changed_outcome_is_recorded_and_prompts_again(bot: RunningBot) -> None:
         ({k: v for k, v in ACME.items() if k != "owner_slack_id"}, None, 400, "owner_slack_id"),
         ({**ACME, "owner_slack_id": None, "owner_email": "jane"}, None, 400, "owner_email"),
         ({**ACME, "closed_at": "last tuesday"}, None, 400, "closed_at"),
+        ({**ACME, "closed_at": "0001-01-01T00:00:00+05:00"}, None, 400, "closed_at"),
+        ({**ACME, "closed_at": "9999-12-31T23:59:59-05:00"}, None, 400, "closed_at"),
         ({**ACME, "currency": "dollars"}, None, 400, "currency"),
         ({**ACME, "name": "x" * 70_000}, None, 413, None),
     ],
@@ -589,11 +601,7 @@ def test_csv_import_reports_each_row_and_prompts_the_new_deals(
         "crm-6,Stark,Stark,100,USD,lost,U0REP0001,,2020-01-01\n",
         encoding="utf-8",
     )
-    settings = bot.services.settings
-    monkeypatch.setenv("SLACK_BOT_TOKEN", settings.slack_bot_token)
-    monkeypatch.setenv("SLACK_API_URL", settings.slack_api_url or "")
-    monkeypatch.setenv("DATABASE_URL", str(bot.db.url))
-    monkeypatch.chdir(tmp_path)
+    use_cli(bot, monkeypatch, tmp_path)
 
     assert perspective(["import", "deals", str(csv_file)]) == 1
     out, err = capsys.readouterr()
@@ -616,13 +624,66 @@ def test_csv_import_reports_each_row_and_prompts_the_new_deals(
     assert deals.closure_by_id(bot.db, globex.id).answer.reason == "speed"  # type: ignore[union-attr]
 
 
-def test_csv_import_of_a_missing_file_is_one_line(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
+HEADER = b"deal_id,name,account,amount,currency,outcome,owner_slack_id,owner_email,closed_at"
+
+
+def csv_deal(deal_id: str, name: bytes, closed_at: bytes = b"2020-01-01") -> bytes:
+    return b",".join([deal_id.encode(), name, b"Acme,100,USD,lost,U0REP0001,", closed_at])
+
+
+def test_csv_rows_that_cannot_be_read_cost_only_themselves(
+    bot: RunningBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
+    csv_file = tmp_path / "deals.csv"
+    rows = [
+        HEADER,
+        csv_deal("crm-1", b"Before"),
+        csv_deal("crm-2", b"Caf\xe9 in Latin-1"),
+        csv_deal("crm-3", b"x" * 200_000),  # over the csv module's field size limit
+        csv_deal("crm-4", b'"Stray" quote'),
+        csv_deal("crm-5", b"Placeholder date", b"0001-01-01T00:00:00+05:00"),
+        csv_deal("crm-6", b"After"),
+        csv_deal("crm-7", b'"Never closed quote'),
+    ]
+    csv_file.write_bytes(b"\r\n".join(rows) + b"\r\n")
+    use_cli(bot, monkeypatch, tmp_path)
+
+    assert perspective(["import", "deals", str(csv_file)]) == 1
+    out, err = capsys.readouterr()
+    assert "imported 2 deals (0 unassigned), skipped 0 duplicates, rejected 5" in out
+    assert err.splitlines() == [
+        "row 3: rejected: not valid UTF-8",
+        "row 4: rejected: not readable as CSV: field larger than field limit (131072)",
+        "row 5: rejected: not readable as CSV: ',' expected after '\"'",
+        "row 6: rejected: closed_at must be a date between 1970 and 2100",
+        "row 8: rejected: not readable as CSV: unexpected end of data",
+    ]
+    assert {c.deal.name for c in deals.all_closures(bot.db)} == {"Before", "After"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "No such file"),
+        (b"deal_id,n\xe4me\ncrm-1,Acme\n", "the header row is not valid UTF-8"),
+    ],
+)
+def test_csv_file_that_cannot_be_read_is_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: Any,
+    content: bytes | None,
+    message: str,
+) -> None:
+    path = tmp_path / "deals.csv"
+    if content is not None:
+        path.write_bytes(content)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-x")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
-    assert perspective(["import", "deals", str(tmp_path / "missing.csv")]) == 1
-    assert capsys.readouterr().err.count("\n") == 1
+    assert perspective(["import", "deals", str(path)]) == 1
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"perspective: cannot read {path}: ") and message in line
 
 
 # ---- settings, stats, export ------------------------------------------------------------
@@ -678,9 +739,7 @@ def test_export_deals_includes_reasons(
     closure = prompted_closure(bot)
     submit_answer(bot, closure.id, "competitor")
     bot.fake.wait_for("chat.update")
-    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-x")
-    monkeypatch.setenv("DATABASE_URL", str(bot.db.url))
-    monkeypatch.chdir(tmp_path)
+    use_cli(bot, monkeypatch, tmp_path)
     assert perspective(["export", "deals", "--format", "json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert row["deal_id"] == "crm-1001" and row["outcome"] == "lost"
@@ -689,6 +748,42 @@ def test_export_deals_includes_reasons(
         "Gong",
         True,
     )
+
+
+def test_deals_exported_as_csv_import_again_under_the_same_columns(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: Any
+) -> None:
+    globex = {
+        **ACME,
+        "deal_id": "crm-2",
+        "name": 'Globex, "the big one"',
+        "amount": None,
+        "outcome": "won",
+        "owner_slack_id": None,
+        "owner_email": "nobody@globex.com",  # unknown to Slack: unassigned
+    }
+    prompted_closure(bot)
+    assert send_deal(bot, globex).status == 200
+    settle(bot)
+    use_cli(bot, monkeypatch, tmp_path)
+    exported = tmp_path / "deals.csv"
+    assert perspective(["export", "deals", "--format", "csv", "--output", str(exported)]) == 0
+
+    with exported.open(newline="", encoding="utf-8") as csv_file:
+        rows = list(csv.DictReader(csv_file))
+    columns = [*HEADER.decode().split(","), "team_id"]
+    common = {"team_id": TEAM, "closed_at": "2026-11-23T12:00:00+00:00"}
+    assert [{c: row[c] for c in columns} for row in rows] == [
+        {**ACME, **common, "amount": "48000.00", "owner_email": ""},
+        {**globex, **common, "amount": "", "owner_slack_id": ""},
+    ]
+    assert "owner_id" not in rows[0]
+
+    assert perspective(["import", "deals", str(exported)]) == 0
+    assert "imported 0 deals (0 unassigned), skipped 2 duplicates" in capsys.readouterr().out
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert perspective(["import", "deals", str(exported)]) == 0
+    assert "imported 2 deals (1 unassigned), skipped 0 duplicates" in capsys.readouterr().out
 
 
 # ---- App Home and the manager's view ---------------------------------------------------
