@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -78,7 +78,11 @@ def deliver_once(
     try:
         result = send()
     except SEND_ERRORS as error:
-        claims.release(services.db, key)
+        wait = _retry_after(error)
+        if wait is None:
+            claims.release(services.db, key)
+        else:
+            claims.hold_until(services.db, key, now + wait)
         log.warning("sending %s failed, will retry on a later tick: %s", key, error)
         return False
     except Exception:
@@ -86,6 +90,17 @@ def deliver_once(
         raise
     claims.complete(services.db, key, now, result)
     return True
+
+
+def _retry_after(error: Exception) -> timedelta | None:
+    """How long Slack asked us to wait (a 429's `Retry-After`), if it did."""
+    if not isinstance(error, SlackApiError) or error.response.status_code != 429:
+        return None
+    headers = {name.lower(): value for name, value in (error.response.headers or {}).items()}
+    try:
+        return timedelta(seconds=max(1, int(headers.get("retry-after", "1"))))
+    except ValueError:
+        return timedelta(seconds=1)
 
 
 def in_parallel(services: Services, work: Callable[[Item], bool], items: Iterable[Item]) -> int:

@@ -4,6 +4,8 @@ A piece of work (a reminder, a nudge, a digest period) is claimed by inserting
 a row with a unique key before it is sent. The unique constraint decides races
 between processes; a claim whose send failed is released so a later tick
 retries it, and a claim whose process died is taken over once its lease expires.
+A send Slack rate-limited (429) keeps its claim until the `Retry-After` instant,
+so no process asks Slack again before Slack said it may.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class Claim(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(default=1)
     result: Mapped[str | None] = mapped_column(Text)
+    # Set while the work waits out a 429: nobody retries it before this instant.
+    retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # Core statements on the claims table: every send in every tick passes through
@@ -58,17 +62,24 @@ def claim_once(db: Database, team_id: str, key: str, now: datetime) -> bool:
 
 
 def _take_over_stale(db: Database, key: str, now: datetime) -> bool:
-    """Re-claim work whose owner crashed mid-send; the conditional update lets one winner through."""
+    """Re-claim work whose owner crashed mid-send, or whose rate limit has passed;
+    the conditional update lets one winner through."""
     with db.session() as session:
         row = session.get(Claim, key)
-        if row is None or row.done_at is not None or row.claimed_at > now - LEASE:
+        if row is None or row.done_at is not None or not _free_at(row, now):
             return False
         result = session.execute(
             update(Claim)
             .where(Claim.key == key, Claim.claimed_at == row.claimed_at, Claim.done_at.is_(None))
-            .values(claimed_at=now, attempts=Claim.attempts + 1)
+            .values(claimed_at=now, attempts=Claim.attempts + 1, retry_at=None)
         )
         return result.rowcount == 1
+
+
+def _free_at(row: Claim, now: datetime) -> bool:
+    if row.retry_at is not None:
+        return row.retry_at <= now
+    return row.claimed_at <= now - LEASE
 
 
 def complete(db: Database, key: str, now: datetime, result: str | None = None) -> None:
@@ -82,6 +93,14 @@ def release(db: Database, key: str) -> None:
     """Give the work back after a failed send so that a later tick retries it."""
     with db.session() as session:
         session.connection().execute(_RELEASE, {"claim_key": key})
+
+
+def hold_until(db: Database, key: str, retry_at: datetime) -> None:
+    """Keep the claim after a 429 so that no tick, here or elsewhere, retries before `retry_at`."""
+    with db.session() as session:
+        session.execute(
+            update(Claim).where(Claim.key == key, Claim.done_at.is_(None)).values(retry_at=retry_at)
+        )
 
 
 def is_done(db: Database, key: str) -> bool:

@@ -156,6 +156,28 @@ def test_a_429_on_the_first_attempt_is_retried_once_with_the_same_content(
     assert "recorded between the attempts" in shown(second) and "first note" not in shown(second)
 
 
+def test_a_429_is_not_retried_before_its_retry_after_by_any_process(
+    services: Services, fake: FakeSlack, clock: Clock
+) -> None:
+    clock.set(utc("2027-02-01T10:00:00"))
+    subscription = subscribe(services, "09:00 UTC")
+    add_note(services, "first note")
+    fake.fail_next("chat.postMessage", status=429, error="ratelimited", retry_after=120)
+
+    run_tick(services, utc("2027-02-02T09:00:00"))
+    run_tick(services, utc("2027-02-02T09:01:00"))
+    run_tick(services, utc("2027-02-02T09:01:59"))
+    attempts = [c for c in fake.calls if c.method == "chat.postMessage"]
+    assert [c.error for c in attempts] == ["ratelimited"]
+    assert not claims.is_done(services.db, digests.claim_key(subscription))
+
+    run_tick(services, utc("2027-02-02T09:02:00"))
+    run_tick(services, utc("2027-02-02T09:03:00"))
+    [post] = posts_to(fake)
+    assert "first note" in shown(post)
+    assert claims.is_done(services.db, digests.claim_key(subscription))
+
+
 def test_a_thread_reply_that_fails_is_resumed_without_reposting_the_summary(
     services: Services, fake: FakeSlack, clock: Clock
 ) -> None:
