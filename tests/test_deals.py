@@ -224,6 +224,21 @@ def test_resent_webhook_is_acknowledged_and_prompts_once(bot: RunningBot) -> Non
     assert count(bot.db, Deal.id) == 1 and count(bot.db, DealClosure.id) == 1
 
 
+def test_shutdown_drops_queued_prompts_and_the_next_tick_sends_them(bot: RunningBot) -> None:
+    bot.fake.delay("chat.postMessage", 2)
+    for n in range(6):
+        assert send_deal(bot, {**ACME, "deal_id": f"crm-{n}"}).status == 200
+    winloss.prompts.drain(drop_queued=True)  # what `serve` does on SIGTERM
+    sent_before_stop = len(prompts_to(bot, REP))
+    assert sent_before_stop < 6
+    assert len(deals.unprompted(bot.db)) == 6 - sent_before_stop
+
+    bot.fake.delay("chat.postMessage", 0)
+    run_tick(bot.services, bot.clock.now)
+    assert len(prompts_to(bot, REP)) == 6
+    assert deals.unprompted(bot.db) == []
+
+
 def test_concurrent_resends_of_a_new_deal_prompt_once(bot: RunningBot) -> None:
     replies: list[Reply] = []
     threads = [
