@@ -18,6 +18,8 @@ class FieldNote(Base):
     __table_args__ = (
         Index("ix_field_notes_team_created", "team_id", "created_at"),
         Index("ix_field_notes_team_author_created", "team_id", "author_id", "created_at"),
+        # Digests read a workspace's notes by id range (migration 0004_digests).
+        Index("ix_field_notes_team_id", "team_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,7 +44,11 @@ class FieldNoteTag(Base):
     """One tag of a note; `position` 0 is the first tag, which digests group by."""
 
     __tablename__ = "field_note_tags"
-    __table_args__ = (Index("ix_field_note_tags_team_tag", "team_id", "tag"),)
+    __table_args__ = (
+        Index("ix_field_note_tags_team_tag", "team_id", "tag"),
+        # Digests load the tags of a range of notes in order (migration 0004_digests).
+        Index("ix_field_note_tags_team_note", "team_id", "note_id", "position"),
+    )
 
     note_id: Mapped[int] = mapped_column(
         ForeignKey("field_notes.id", ondelete="CASCADE"), primary_key=True
