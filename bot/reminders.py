@@ -3,15 +3,20 @@
 Each reminder is claimed as `reminder:<promise>:<due date>` before it is sent,
 so several processes ticking together send it once, and a failed send is
 retried by a later tick. A rep whose Slack status says they are away is not
-reminded (their manager's nudge still lists what breaks meanwhile).
+reminded while away (their manager's nudge still lists what breaks meanwhile):
+the reminder is looked at again an hour later within their working day, else at
+09:00 their next morning, and dropped once that is past the due day. So away
+reps leave the front of the queue, and nobody is reminded at night.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from bot import dates
 from bot import promise_blocks as render
 from bot.direct_messages import send_dm
 from bot.directory import Person
@@ -22,6 +27,9 @@ from storage import promises as store
 from storage.promises import Promise
 
 log = logging.getLogger(__name__)
+BATCH = 1000  # due reminders read per query; a tick reads page after page
+RECHECK_AWAY = timedelta(hours=1)
+WORKDAY_ENDS = time(18, 0)
 AWAY_EMOJI = {
     ":palm_tree:",
     ":desert_island:",
@@ -50,25 +58,55 @@ def reminder_key(promise: Promise) -> str:
 
 
 def send_reminders(services: Services, now: datetime) -> int:
-    """Scheduler job: every reminder whose time has come; returns how many this call sent."""
-    due = store.reminders_due(services.db, now)
+    """Scheduler job: every reminder whose time has come; returns how many this call sent.
+
+    Reads every due page in this tick, so no number of reminders left queued
+    (failed sends, claims held elsewhere) keeps the ones behind them waiting.
+    """
+    page = store.reminders_due(services.db, now, BATCH)
+    sent = _send_page(services, page, now)
+    while len(page) == BATCH:
+        page = store.reminders_due(services.db, now, BATCH, after=page[-1])
+        sent += _send_page(services, page, now)
+    return sent
+
+
+def _send_page(services: Services, due: list[Promise], now: datetime) -> int:
     done = claims.done_keys(services.db, [reminder_key(p) for p in due])
 
     def remind(promise: Promise) -> bool:
         key = reminder_key(promise)
         if key in done or now >= promise.due_end_at:
-            store.reminder_done(services.db, promise)  # already sent, or too late to matter
+            store.reschedule_reminder(services.db, promise, None)  # sent, or too late to matter
             return False
         if is_away(services.directory.person(promise.owner_id), now):
-            return False  # stays queued: reminded if they are back before the promise is due
+            _postpone(services, promise, now)
+            return False
         delivered = deliver_once(
             services, promise.team_id, key, now, lambda: _remind(services, promise, now)
         )
         if delivered or claims.is_done(services.db, key):
-            store.reminder_done(services.db, promise)
+            store.reschedule_reminder(services.db, promise, None)
         return delivered
 
     return in_parallel(services, remind, due)
+
+
+def _postpone(services: Services, promise: Promise, now: datetime) -> None:
+    """An away rep's reminder waits for the next look; none once that is past the due day."""
+    later = next_check(now, services.directory.timezone(promise.owner_id))
+    store.reschedule_reminder(services.db, promise, later if later < promise.due_end_at else None)
+
+
+def next_check(now: datetime, zone: ZoneInfo) -> datetime:
+    """An hour on while the rep's working day lasts (they may clear their status any time),
+    else 09:00 their next morning: a rep just back is reminded soon, and never at night."""
+    later = (now + RECHECK_AWAY).astimezone(zone)
+    if dates.REMINDER_TIME <= later.time() <= WORKDAY_ENDS:
+        return later.astimezone(UTC)
+    tomorrow = later.time() > WORKDAY_ENDS
+    morning = later.date() + timedelta(days=1) if tomorrow else later.date()
+    return dates.local_instant(morning, dates.REMINDER_TIME, zone).astimezone(UTC)
 
 
 def _remind(services: Services, promise: Promise, now: datetime) -> str:

@@ -114,8 +114,9 @@ def add(services: Services, team_id: str, user_id: str, command: AddRollout) -> 
 
 def move(
     services: Services, team_id: str, user_id: str, command: MoveRollout
-) -> MoveOutcome | Refusal:
-    """Move the date, then tell owners and managers at once (the tick retries what failed)."""
+) -> MoveOutcome | Rollout | Refusal:
+    """Move the date, then tell owners and managers at once (the tick retries what failed);
+    the rollout untouched when it already ships on that date."""
     ships_on = _date(services, user_id, command.phrase, MOVE_EXAMPLE)
     if isinstance(ships_on, Refusal):
         return ships_on
@@ -126,7 +127,7 @@ def move(
             f"There is no rollout `{command.key}`. `/perspective rollout list` shows them; "
             f"add one with {ADD_EXAMPLE}"
         )
-    if outcome.at_risk:
+    if isinstance(outcome, MoveOutcome) and outcome.at_risk:
         alert_move(services, outcome.move, now)
     return outcome
 

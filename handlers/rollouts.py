@@ -12,6 +12,7 @@ from bot.mrkdwn import escape
 from bot.refusals import Refusal
 from bot.services import Services
 from handlers.common import admin_only, refuse
+from storage.rollouts import MoveOutcome, Rollout
 
 
 def rollout(services: Services, command: dict[str, Any], rest: str, respond: Respond) -> None:
@@ -36,14 +37,24 @@ def rollout(services: Services, command: dict[str, Any], rest: str, respond: Res
             )
         case rollouts.MoveRollout():
             moved = rollouts.move(services, team_id, user_id, request)
-            if isinstance(moved, Refusal):
-                refuse(respond, moved)
-                return
-            move = moved.move
+            _say_moved(respond, moved)
+
+
+def _say_moved(respond: Respond, moved: MoveOutcome | Rollout | Refusal) -> None:
+    match moved:
+        case Refusal():
+            refuse(respond, moved)
+        case Rollout():
             _say(
                 respond,
-                f":calendar: `{move.rollout_key}` moved from {weekday_and_date(move.old_ships_on)} to "
-                f"{weekday_and_date(move.new_ships_on)}. {moved.at_risk} promise(s) now at risk "
+                f"`{moved.key}` is already planned for {weekday_and_date(moved.ships_on)} "
+                "— nothing changed.",
+            )
+        case MoveOutcome(move=move):
+            _say(
+                respond,
+                f":calendar: `{move.rollout_key}` moved from {weekday_and_date(move.old_ships_on)} "
+                f"to {weekday_and_date(move.new_ships_on)}. {moved.at_risk} promise(s) now at risk "
                 f"(owners and their managers are told), {moved.cleared} no longer at risk.",
             )
 

@@ -357,25 +357,36 @@ def _record(session: Session, promise: Promise, kind: str, detail: str, now: dat
 # ---- due work for the scheduler ------------------------------------------------------------
 
 
-def reminders_due(db: Database, now: datetime, limit: int = 1000) -> list[Promise]:
-    with db.session() as session:
-        return list(
-            session.scalars(
-                select(Promise)
-                .where(Promise.status == OPEN, Promise.remind_at <= now)
-                .order_by(Promise.remind_at, Promise.id)
-                .limit(limit)
+def reminders_due(
+    db: Database, now: datetime, limit: int, after: Promise | None = None
+) -> list[Promise]:
+    """Open promises whose reminder time has come, in (remind_at, id) order.
+
+    `after` is the last row of the previous page: paging by key, not by offset,
+    reads every due row once even while the tick takes rows off the queue, and
+    rows it leaves queued (a send that failed, a claim another process holds)
+    never hide the ones behind them.
+    """
+    query = select(Promise).where(Promise.status == OPEN, Promise.remind_at <= now)
+    if after is not None:
+        query = query.where(
+            or_(
+                Promise.remind_at > after.remind_at,
+                (Promise.remind_at == after.remind_at) & (Promise.id > after.id),
             )
         )
+    with db.session() as session:
+        return list(session.scalars(query.order_by(Promise.remind_at, Promise.id).limit(limit)))
 
 
-def reminder_done(db: Database, promise: Promise) -> None:
-    """Take the promise off the reminder queue (only if its reminder time is still the one sent)."""
+def reschedule_reminder(db: Database, promise: Promise, remind_at: datetime | None) -> None:
+    """Move the reminder to `remind_at` (None: off the queue), only if its time is still the one
+    read: a snooze or a new due date that came meanwhile wins."""
     with db.session() as session:
         session.execute(
             update(Promise)
             .where(Promise.id == promise.id, Promise.remind_at == promise.remind_at)
-            .values(remind_at=None)
+            .values(remind_at=remind_at)
         )
 
 

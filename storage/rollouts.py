@@ -91,19 +91,22 @@ def _find(session: Session, team_id: str, key: str) -> Rollout | None:
 
 def move_rollout(
     db: Database, team_id: str, key: str, ships_on: date, by: str, now: datetime
-) -> MoveOutcome | None:
+) -> MoveOutcome | Rollout | None:
     """Change the rollout's date and re-judge every open promise that needs it.
 
     A later date puts each open promise due before it at risk (again, with the
     new date, if it already was); an earlier date clears the risk of promises
-    now due on or after it. Returns None for an unknown key.
+    now due on or after it. Returns None for an unknown key, and the rollout
+    untouched when it already ships that day: a move "from X to X" would only
+    fill the history and alert people about nothing. The row lock makes that
+    check hold against a move of the same rollout in another process.
     """
     with db.session() as session:
         rollout = session.scalar(
             select(Rollout).where(Rollout.team_id == team_id, Rollout.key == key).with_for_update()
         )
-        if rollout is None:
-            return None
+        if rollout is None or rollout.ships_on == ships_on:
+            return rollout
         move = RolloutMove(
             team_id=team_id,
             rollout_key=key,

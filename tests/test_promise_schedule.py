@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import reminders as reminder_job
 from bot.cli import main
 from bot.dates import parse_due_date
 from bot.promises import schedule_for
@@ -244,6 +245,53 @@ def test_reminder_waits_for_a_rep_back_from_vacation_before_the_due_day(
     bot.fake.add_user(REP)  # status cleared
     cli_tick("2026-12-14T18:00:00Z")
     assert len(reminders(bot)) == 1
+
+
+def test_more_away_reps_than_one_batch_do_not_hold_back_a_present_reps_reminder(
+    bot: RunningBot, cli_tick: Tick, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(reminder_job, "BATCH", 2)
+    away = [f"U0AWAY000{i}" for i in range(5)]
+    for rep in away:
+        bot.fake.add_user(rep, status_text="On vacation", status_emoji=":palm_tree:")
+        promise_cmd(bot, f"Pilot report {rep} to [Acme] by 2026-12-14", rep)  # reminded earlier
+    promise_cmd(bot, "Roadmap call with [Hooli] by 2026-12-15", REP)
+
+    cli_tick("2026-12-14T14:00:00Z")
+    [reminder] = reminders(bot)
+    assert reminder["channel"] == REP
+    looked_at_again = {p.remind_at for p in all_promises(bot) if p.owner_id in away}
+    assert looked_at_again == {datetime(2026, 12, 14, 15, 0, tzinfo=UTC)}  # 10:00 in New York
+
+
+def test_away_reps_reminder_is_looked_at_again_in_their_working_day_and_never_at_night(
+    bot: RunningBot, cli_tick: Tick
+) -> None:
+    bot.fake.add_user(REP, status_text="OOO this week")
+    promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)  # REP is in New York
+    cli_tick("2026-12-14T14:00:00Z")  # 09:00: away, look again at 10:00
+    assert only_promise(bot).remind_at == datetime(2026, 12, 14, 15, 0, tzinfo=UTC)
+    cli_tick("2026-12-14T22:30:00Z")  # 17:30: the next look is 09:00 tomorrow, not 18:30
+    assert only_promise(bot).remind_at == datetime(2026, 12, 15, 14, 0, tzinfo=UTC)
+
+    bot.fake.add_user(REP)  # back late in the evening
+    cli_tick("2026-12-15T03:00:00Z")  # 22:00
+    assert reminders(bot) == []
+    cli_tick("2026-12-15T14:00:00Z")
+    [reminder] = reminders(bot)
+    assert "is due today" in reminder["text"]
+
+
+def test_away_reps_reminder_is_dropped_when_the_next_look_is_after_the_due_day(
+    bot: RunningBot, cli_tick: Tick
+) -> None:
+    bot.fake.add_user(REP, status_text="OOO this week")
+    promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
+    cli_tick("2026-12-15T22:30:00Z")  # 17:30 on the due day: 09:00 tomorrow is too late
+    assert only_promise(bot).remind_at is None
+    bot.fake.add_user(REP)
+    cli_tick("2026-12-15T23:00:00Z")
+    assert reminders(bot) == []
 
 
 def test_snoozed_promise_gets_no_reminder(bot: RunningBot, cli_tick: Tick) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from storage import promises as store
 from storage import rollouts, teams
+from storage.promises import BROKEN, Promise
 from tests.conftest import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
 from tests.promise_support import (
     all_promises,
@@ -17,6 +18,7 @@ from tests.promise_support import (
     perspective,
     promise_cmd,
     text_of,
+    view_of,
 )
 
 SECOND_MANAGER = "U0MGR0002"
@@ -62,7 +64,13 @@ def test_bad_setup_commands_say_how_to_do_it_right(
 
 
 @pytest.mark.parametrize(
-    "text", [f"team <@{MANAGER}> <@{REP}>", 'rollout add sso "SSO" 2026-12-01', "rollout list"]
+    "text",
+    [
+        f"team <@{MANAGER}> <@{REP}>",
+        'rollout add sso "SSO" 2026-12-01',
+        "rollout move sso 2027-01-01",
+        "rollout list",
+    ],
 )
 def test_non_admins_are_refused_setup_commands(bot: RunningBot, text: str) -> None:
     shown = perspective(bot, text, user=REP)["text"]
@@ -150,6 +158,16 @@ def test_moving_a_rollout_earlier_clears_the_risk_without_alerts(bot: RunningBot
     assert kinds == ["at_risk", "at_risk", "risk_cleared"]
 
 
+def test_moving_a_rollout_to_the_date_it_already_has_changes_nothing(bot: RunningBot) -> None:
+    set_up_slip(bot)
+    events_before = store.latest_event_id(bot.db, TEAM)
+    shown = perspective(bot, "rollout move sso 2026-12-01")["text"]
+    assert "`sso` is already planned for Tuesday 1 December 2026 — nothing changed" in shown
+    assert rollouts.get_move(bot.db, 1) is None
+    assert store.latest_event_id(bot.db, TEAM) == events_before
+    assert bot.fake.calls_to("chat.postMessage") == []
+
+
 def test_alert_that_slack_refused_is_sent_once_by_a_later_tick(
     bot: RunningBot, cli_tick: Callable[[str], int]
 ) -> None:
@@ -166,14 +184,18 @@ def test_alert_that_slack_refused_is_sent_once_by_a_later_tick(
     assert rollouts.unnotified_moves(bot.db) == []
 
 
-def test_owner_buttons_on_the_risk_alert_work(bot: RunningBot) -> None:
+def acme_risk_alert(bot: RunningBot) -> tuple[Promise, str, str]:
+    """Slip `sso` past the Acme promise: the promise and the (channel, ts) of its owner's alert."""
     set_up_slip(bot)
     perspective(bot, "rollout move sso 2027-02-01")
     bot.fake.wait_for("chat.postMessage", 3)
     acme = next(p for p in all_promises(bot) if p.account == "Acme")
-    move = rollouts.list_rollouts(bot.db, TEAM)[0]
-    assert move.ships_on == date(2027, 2, 1)
-    channel, ts = dm_ref(bot, f"rollout-risk:1:{acme.id}")
+    assert rollouts.list_rollouts(bot.db, TEAM)[0].ships_on == date(2027, 2, 1)
+    return acme, *dm_ref(bot, f"rollout-risk:1:{acme.id}")
+
+
+def test_owner_buttons_on_the_risk_alert_work(bot: RunningBot) -> None:
+    acme, channel, ts = acme_risk_alert(bot)
 
     bot.slack.block_action("promise_handling", str(acme.id), channel=channel, message_ts=ts)
     [update] = bot.fake.wait_for("chat.update")
@@ -182,6 +204,23 @@ def test_owner_buttons_on_the_risk_alert_work(bot: RunningBot) -> None:
 
     bot.slack.block_action("promise_more_time", str(acme.id), channel=channel, message_ts=ts)
     bot.fake.wait_for("views.open")
+
+
+def test_mark_broken_on_the_risk_alert_asks_why_and_breaks_the_promise(bot: RunningBot) -> None:
+    acme, channel, ts = acme_risk_alert(bot)
+    bot.slack.block_action("promise_broken", str(acme.id), channel=channel, message_ts=ts)
+    view = view_of(bot.fake.wait_for("views.open")[0])
+    assert view["callback_id"] == "promise_broken_modal"
+
+    bot.slack.view_submission(
+        "promise_broken_modal",
+        {"why": "SSO slipped to February"},
+        private_metadata=view["private_metadata"],
+    )
+    [update] = bot.fake.wait_for("chat.update")
+    assert (update["channel"], update["ts"]) == (channel, ts) and "broken" in text_of(update)
+    broken = store.get_promise(bot.db, TEAM, acme.id)
+    assert (broken.status, broken.broken_reason) == (BROKEN, "SSO slipped to February")
 
 
 def test_events_after_pages_through_state_changes_with_their_promise(bot: RunningBot) -> None:
