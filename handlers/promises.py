@@ -212,7 +212,9 @@ def register(app: App, services: Services) -> None:
         """The modal has closed when the exact check fails: say why where the rep started,
         quoting what they wrote, so nothing is dropped silently."""
         what = mrkdwn.escape(mrkdwn.excerpt(draft.text, 200))
-        text = f":warning: I didn't save “{what}”: {refusal.message}"
+        text = (
+            f":warning: I didn't save “{what}”: {refusal.message} `/promise` opens the form again."
+        )
         post_privately(client, channel, user, [section(text)], "Promise not saved")
 
     def validate_move(ack: Ack, view: dict[str, Any]) -> None:

@@ -14,6 +14,7 @@ from bot.services import Services
 from storage import claims
 from storage import digests as digest_store
 from storage.db import Database
+from storage.digests import DigestSubscription
 from tests.conftest import Clock, tick_concurrently
 from tests.fakeslack import FakeSlack, FakeSlackServer
 from tests.test_digests import MARKETING, add_note, blocks_of, posts_to, shown, subscribe
@@ -128,13 +129,21 @@ def test_a_new_subscription_first_posts_at_its_next_slot(
     assert "before the subscription" not in shown(post)
 
 
-def test_a_429_on_the_first_attempt_is_retried_once_with_the_same_content(
-    services: Services, fake: FakeSlack, clock: Clock
-) -> None:
+def rate_limited_daily_digest(
+    services: Services, fake: FakeSlack, clock: Clock, *, retry_after: int
+) -> DigestSubscription:
+    """A 09:00 UTC digest with one note, whose first post Slack answers with a 429."""
     clock.set(utc("2027-02-01T10:00:00"))
     subscription = subscribe(services, "09:00 UTC")
     add_note(services, "first note")
-    fake.fail_next("chat.postMessage", status=429, error="ratelimited", retry_after=30)
+    fake.fail_next("chat.postMessage", status=429, error="ratelimited", retry_after=retry_after)
+    return subscription
+
+
+def test_a_429_on_the_first_attempt_is_retried_once_with_the_same_content(
+    services: Services, fake: FakeSlack, clock: Clock
+) -> None:
+    subscription = rate_limited_daily_digest(services, fake, clock, retry_after=30)
 
     run_tick(services, utc("2027-02-02T09:00:00"))
     assert posts_to(fake) == []
@@ -159,10 +168,7 @@ def test_a_429_on_the_first_attempt_is_retried_once_with_the_same_content(
 def test_a_429_is_not_retried_before_its_retry_after_by_any_process(
     services: Services, fake: FakeSlack, clock: Clock
 ) -> None:
-    clock.set(utc("2027-02-01T10:00:00"))
-    subscription = subscribe(services, "09:00 UTC")
-    add_note(services, "first note")
-    fake.fail_next("chat.postMessage", status=429, error="ratelimited", retry_after=120)
+    subscription = rate_limited_daily_digest(services, fake, clock, retry_after=120)
 
     run_tick(services, utc("2027-02-02T09:00:00"))
     run_tick(services, utc("2027-02-02T09:01:00"))
