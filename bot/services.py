@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.config import Settings
 from bot.directory import Directory
+from bot.slack_client import PooledWebClient
 from storage.db import Database
 
 Clock = Callable[[], datetime]
@@ -35,7 +36,7 @@ class Services:
 def build_services(
     settings: Settings, db: Database | None = None, clock: Clock = utc_now
 ) -> Services:
-    client = WebClient(token=settings.slack_bot_token, base_url=_base_url(settings))
+    client = PooledWebClient(token=settings.slack_bot_token, base_url=_base_url(settings))
     return Services(
         settings=settings,
         db=db if db is not None else Database(settings.database_url),

@@ -8,8 +8,10 @@ for rate limits — so a test fails wherever Slack would. It also serves
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -405,7 +407,22 @@ def _element_problem(element: Args) -> str | None:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """Speaks HTTP/1.1 with keep-alive, as slack.com does, so connection reuse is exercised."""
+
     fake: FakeSlack
+    protocol_version = "HTTP/1.1"
+    # Buffered, so headers and body leave in one segment: written apart, the
+    # client's delayed ACK and Nagle's algorithm cost 40 ms on a kept-alive connection.
+    wbufsize = 64 * 1024
+    connections: _Connections
+
+    def setup(self) -> None:
+        super().setup()
+        self.connections.opened(self.connection)
+
+    def finish(self) -> None:
+        self.connections.closed(self.connection)
+        super().finish()
 
     def do_GET(self) -> None:
         self._dispatch(b"")
@@ -443,6 +460,31 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Connections:
+    """The client connections a fake Slack has accepted: counted, and closed on stop."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self._open: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def opened(self, sock: socket.socket) -> None:
+        with self._lock:
+            self.accepted += 1
+            self._open.add(sock)
+
+    def closed(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.discard(sock)
+
+    def close_all(self) -> None:
+        """Unblock the threads waiting on idle keep-alive connections."""
+        with self._lock:
+            for sock in self._open:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
 class _Server(ThreadingHTTPServer):
     # The default backlog of 5 drops connections when a tick sends several DMs
     # at once; the client then waits a second to retry, which Slack never makes it do.
@@ -454,7 +496,8 @@ class FakeSlackServer:
 
     def __init__(self, fake: FakeSlack | None = None) -> None:
         self.fake = fake or FakeSlack()
-        handler = type("Handler", (_Handler,), {"fake": self.fake})
+        self.connections = _Connections()
+        handler = type("Handler", (_Handler,), {"fake": self.fake, "connections": self.connections})
         self._server = _Server(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
@@ -471,3 +514,4 @@ class FakeSlackServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        self.connections.close_all()

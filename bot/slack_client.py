@@ -1,0 +1,64 @@
+"""The Web API client the bot sends with: slack-sdk's WebClient on keep-alive connections.
+
+slack-sdk's WebClient opens a new connection (and a new TLS handshake against
+slack.com) for every call. A 09:00 tick or a burst of closed deals makes hundreds
+of calls, so here the transport is a urllib3 connection pool shared by every
+thread of the process. Everything above the transport — arguments, retries,
+rate-limit handling, `SlackApiError` — stays slack-sdk's: an error status is
+raised as the same `HTTPError` and a network failure as the same `URLError`
+the stock client raises, so callers cannot tell the difference.
+"""
+
+from __future__ import annotations
+
+import io
+from http.client import HTTPMessage
+from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.request import Request
+
+import urllib3
+from slack_sdk import WebClient
+
+# Enough idle connections for every sender thread of one process (tick workers,
+# prompt senders, HTTP request threads); more are opened and dropped as needed.
+POOL_SIZE = 32
+
+
+class PooledWebClient(WebClient):
+    """A WebClient whose calls reuse connections instead of opening one each."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pool = urllib3.PoolManager(
+            maxsize=POOL_SIZE, ssl_context=self.ssl, timeout=self.timeout, retries=False
+        )
+
+    def _perform_urllib_http_request_internal(self, url: str, req: Request) -> dict[str, Any]:
+        if self.proxy is not None:
+            return super()._perform_urllib_http_request_internal(url, req)
+        if not url.lower().startswith("http"):
+            raise URLError(f"not an HTTP URL: {url}")
+        try:
+            response = self._pool.request(
+                req.get_method(), url, body=req.data, headers=dict(req.header_items())
+            )
+        except urllib3.exceptions.HTTPError as error:
+            raise URLError(error) from error
+        headers = _message(response.headers)
+        if not 200 <= response.status < 300:
+            raise HTTPError(
+                url, response.status, response.reason, headers, io.BytesIO(response.data)
+            )
+        body: str | bytes = response.data
+        if headers.get_content_type() != "application/gzip":
+            body = response.data.decode(headers.get_content_charset() or "utf-8")
+        return {"status": response.status, "headers": headers, "body": body}
+
+
+def _message(headers: urllib3.HTTPHeaderDict) -> HTTPMessage:
+    """The header type urllib answers with, which slack-sdk reads charsets and Retry-After from."""
+    message = HTTPMessage()
+    for name, value in headers.items():
+        message[name] = value
+    return message
