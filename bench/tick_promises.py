@@ -33,6 +33,7 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.fake_slack_process import FakeSlackProcess
 from bot.config import Settings
 from bot.promises import schedule_for
 from bot.scheduler import run_tick
@@ -40,7 +41,6 @@ from bot.services import build_services
 from storage.db import Database
 from storage.promises import BROKEN, KEPT, OPEN, Promise
 from storage.teams import TeamMembership
-from tests.fakeslack import FakeSlackServer
 from tests.throwaway_db import throwaway_database
 
 TEAM = "T0BENCH01"
@@ -71,43 +71,27 @@ def main() -> int:
     with database(args.database_url) as url:
         db = Database(url)
         db.upgrade()
-        server = FakeSlackServer().start()
-        slow_down(server, args.slack_latency_ms / 1000)
         try:
-            people = fill(db, server, args)
-            settings = Settings(
-                slack_bot_token="xoxb-test-token", database_url=url, slack_api_url=server.api_url
-            )
-            services = build_services(settings, db=db, clock=lambda: TICK)
-            report(db, server, services, people)
+            with FakeSlackProcess(args.slack_latency_ms / 1000) as slack:
+                fill(db, slack, args)
+                settings = Settings(
+                    slack_bot_token="xoxb-test-token", database_url=url, slack_api_url=slack.api_url
+                )
+                services = build_services(settings, db=db, clock=lambda: TICK)
+                report(db, slack, services)
         finally:
-            server.stop()
             db.dispose()
     return 0
 
 
-def slow_down(server: FakeSlackServer, seconds: float) -> None:
-    """Answer every Web API call after `seconds`, like Slack over the internet does."""
-    if seconds <= 0:
-        return
-    answer = server.fake.handle
-
-    def slow(*args: object) -> object:
-        time.sleep(seconds)
-        return answer(*args)  # type: ignore[arg-type]
-
-    server.fake.handle = slow  # type: ignore[method-assign]
-
-
-def fill(db: Database, server: FakeSlackServer, args: argparse.Namespace) -> int:
+def fill(db: Database, slack: FakeSlackProcess, args: argparse.Namespace) -> None:
     """Reps spread over zones and managers, promises due over a year around the tick."""
     rng = random.Random(7)
     reps = [f"U0REP{i:05d}" for i in range(args.reps)]
     managers = [f"U0MGR{i:04d}" for i in range(args.reps // args.reps_per_manager)]
     zone_of = {user: ZONES[i % args.zones] for i, user in enumerate(reps)}
     zone_of.update({m: ZONES[i % args.zones] for i, m in enumerate(managers)})
-    for user, zone in zone_of.items():
-        server.fake.add_user(user, tz=zone)
+    slack.add_users(zone_of)
     with db.session() as session:
         session.execute(
             insert(TeamMembership),
@@ -132,7 +116,6 @@ def fill(db: Database, server: FakeSlackServer, args: argparse.Namespace) -> int
         f"filled {args.promises:,} promises for {len(reps)} reps and {len(managers)} managers "
         f"in {args.zones} zone(s) in {time.perf_counter() - started:.1f} s"
     )
-    return len(reps)
 
 
 def promise_row(
@@ -171,7 +154,7 @@ def insert_rows(db: Database, rows: list[dict]) -> None:
             session.execute(insert(Promise), rows)
 
 
-def report(db: Database, server: FakeSlackServer, services: object, reps: int) -> None:
+def report(db: Database, slack: FakeSlackProcess, services: object) -> None:
     with db.engine.connect() as connection:
         if not db.is_sqlite:
             connection.execute(text("ANALYZE"))
@@ -182,13 +165,12 @@ def report(db: Database, server: FakeSlackServer, services: object, reps: int) -
         ("quiet tick one minute later", TICK + timedelta(minutes=1)),
     )
     for label, instant in ticks:
-        before = len(server.fake.calls)
+        posts, lookups = slack.calls("chat.postMessage"), slack.calls("users.info")
         started = time.perf_counter()
         tick_report = run_tick(services, instant)  # type: ignore[arg-type]
         elapsed = time.perf_counter() - started
-        calls = server.fake.calls[before:]
-        posts = sum(1 for c in calls if c.method == "chat.postMessage")
-        lookups = sum(1 for c in calls if c.method == "users.info")
+        posts = slack.calls("chat.postMessage") - posts
+        lookups = slack.calls("users.info") - lookups
         print(
             f"{label}: {elapsed:.3f} s — {posts} DMs, {lookups} users.info, "
             f"jobs failed: {tick_report.failed or 'none'} ({db.describe().split(':')[0]})"
