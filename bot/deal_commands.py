@@ -196,7 +196,7 @@ def assign(services: Services, team_id: str, user_id: str, text: str) -> str | R
     wants = deals.wants_prompt(services, team_id, deal.outcome, services.clock())
     closure = stored.assign_owner(services.db, team_id, deal_ref, owner, wants)
     if closure is not None:
-        winloss.prompt_soon(services, closure)
+        winloss.prompt_soon(services, closure, claimed=False)
     return f"{render.deal_title(deal)} now belongs to {mrkdwn.user(owner)}, who is asked why it was {deal.outcome}."
 
 

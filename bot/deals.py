@@ -307,7 +307,7 @@ def record(services: Services, team_id: str, fields: DealFields, source: str) ->
     recorded = deals.record_deal(services.db, new, prompt, now)
     if recorded.closure is None:
         return Intake(recorded, "duplicate")
-    winloss.prompt_soon(services, recorded.closure, replacing=recorded.replaced)
+    winloss.prompt_soon(services, recorded.closure, recorded.replaced, claimed=True)
     return Intake(recorded, "outcome_changed" if recorded.outcome_changed else "recorded")
 
 

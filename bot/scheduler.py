@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[Services, datetime], None]
 Item = TypeVar("Item")
+Sent = TypeVar("Sent")
 SEND_WORKERS = 8
 SEND_ERRORS = (SlackApiError, SlackClientError, OSError)
 
@@ -66,14 +67,24 @@ def run_tick(services: Services, now: datetime) -> TickReport:
 
 
 def deliver_once(
-    services: Services, team_id: str, key: str, now: datetime, send: Callable[[], str | None]
+    services: Services,
+    team_id: str,
+    key: str,
+    now: datetime,
+    send: Callable[[], Sent],
+    *,
+    claimed: bool = False,
+    finish: Callable[[Sent], None] | None = None,
 ) -> bool:
     """Claim `key`, run `send`, and record it done; True only when this call sent it.
 
     `send` returns what to remember about the delivery (e.g. a message ts). A Slack
     error, a 429 or a network failure releases the claim for a later tick to retry.
+    `claimed`: the caller took the claim when it created the work. `finish` records
+    the delivery and completes the claim in one transaction (by default the claim is
+    completed with what `send` returned).
     """
-    if not claims.claim_once(services.db, team_id, key, now):
+    if not claimed and not claims.claim_once(services.db, team_id, key, now):
         return False
     try:
         result = send()
@@ -88,7 +99,10 @@ def deliver_once(
     except Exception:
         claims.release(services.db, key)
         raise
-    claims.complete(services.db, key, now, result)
+    if finish is None:
+        claims.complete(services.db, key, now, result)  # type: ignore[arg-type]
+    else:
+        finish(result)
     return True
 
 

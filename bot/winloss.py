@@ -20,7 +20,7 @@ from bot.blocks import Blocks
 from bot.refusals import Refusal
 from bot.scheduler import deliver_once
 from bot.services import Services
-from storage import deals, teams
+from storage import claims, deals, teams
 from storage.deals import DealClosure, NewAnswer
 
 log = logging.getLogger(__name__)
@@ -50,41 +50,62 @@ class AnswerDraft:
 class PromptQueue:
     """Sends new prompts in the background, so an intake returns before Slack is called.
 
-    A prompt that fails here is not lost: the tick's `send_unsent_prompts` retries it.
+    Each queued prompt was claimed when its deal was stored. A prompt that fails here
+    releases its claim and the tick's `send_unsent_prompts` retries it; one dropped
+    on shutdown releases its claim the same way.
     """
 
     def __init__(self, workers: int = 2) -> None:
         self._workers = workers
         self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
+        self._waiting: dict[int, tuple[Services, DealClosure, bool]] = {}
 
     def submit(
-        self, services: Services, closure: DealClosure, replacing: list[DealClosure]
+        self,
+        services: Services,
+        closure: DealClosure,
+        replacing: list[DealClosure],
+        *,
+        claimed: bool,
     ) -> None:
         with self._lock:
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="winloss")
-            self._pool.submit(self._send, services, closure, replacing)
+            self._waiting[closure.id] = (services, closure, claimed)
+            self._pool.submit(self._send, services, closure, replacing, claimed)
 
     def drain(self, *, drop_queued: bool = False) -> None:
         """Wait for the queued prompts (an import does this before it exits).
 
         A server shutting down drops what is still queued instead (`drop_queued`):
-        those closures stay unprompted in the database and the next tick sends them,
-        so SIGTERM never waits behind a backlog of Slack calls.
+        their claims are released, so those closures wait unprompted in the database
+        for the next tick, and SIGTERM never waits behind a backlog of Slack calls.
         """
         with self._lock:
             pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=drop_queued)
+        with self._lock:
+            dropped, self._waiting = list(self._waiting.values()), {}
+        for services, closure, claimed in dropped:
+            if claimed and closure.wants_prompt:
+                claims.release(services.db, deals.prompt_claim_key(closure.id, closure.owner_id))
 
-    @staticmethod
-    def _send(services: Services, closure: DealClosure, replacing: list[DealClosure]) -> None:
+    def _send(
+        self,
+        services: Services,
+        closure: DealClosure,
+        replacing: list[DealClosure],
+        claimed: bool,
+    ) -> None:
+        with self._lock:
+            self._waiting.pop(closure.id, None)
         try:
             for old in replacing:
                 close_prompt_message(services, old, render.superseded(old, closure.outcome))
             if closure.wants_prompt:
-                send_prompt(services, closure, services.clock())
+                send_prompt(services, closure, services.clock(), claimed=claimed)
         except Exception:
             log.exception("prompt for closure %s failed; a later tick retries it", closure.id)
 
@@ -93,19 +114,32 @@ prompts = PromptQueue()
 
 
 def prompt_soon(
-    services: Services, closure: DealClosure, replacing: list[DealClosure] | None = None
+    services: Services,
+    closure: DealClosure,
+    replacing: list[DealClosure] | None = None,
+    *,
+    claimed: bool,
 ) -> None:
-    """Queue the prompt DM; old prompts of a changed outcome lose their buttons first."""
+    """Queue the prompt DM; old prompts of a changed outcome lose their buttons first.
+
+    `claimed`: the prompt's claim was taken when the closure was stored (an intake).
+    """
     if closure.wants_prompt or replacing:
-        prompts.submit(services, closure, replacing or [])
+        prompts.submit(services, closure, replacing or [], claimed=claimed)
 
 
-def send_prompt(services: Services, closure: DealClosure, now: datetime) -> bool:
-    """DM the owner the reason buttons; True only when this call sent it (the claim decides)."""
+def send_prompt(
+    services: Services, closure: DealClosure, now: datetime, *, claimed: bool = False
+) -> bool:
+    """DM the owner the reason buttons; True only when this call sent it (the claim decides).
+
+    `claimed`: the intake that stored the closure claimed its prompt already.
+    """
     if not closure.is_open or closure.prompted_at is not None:
         return False
+    key = deals.prompt_claim_key(closure.id, closure.owner_id)
 
-    def send() -> str | None:
+    def send() -> tuple[str, str] | None:
         try:
             reply = services.client.chat_postMessage(
                 channel=closure.owner_id,
@@ -120,11 +154,12 @@ def send_prompt(services: Services, closure: DealClosure, now: datetime) -> bool
             log.warning("owner %s of closure %s cannot be reached", closure.owner_id, closure.id)
             deals.unassign(services.db, closure.id)
             return None
-        deals.mark_prompted(services.db, closure.id, reply["channel"], reply["ts"], now)
-        return reply["ts"]
+        return reply["channel"], reply["ts"]
 
-    key = f"deal-prompt:{closure.id}:{closure.owner_id}"  # a reassigned deal asks its new owner
-    return deliver_once(services, closure.team_id, key, now, send)
+    def finish(sent: tuple[str, str] | None) -> None:
+        deals.mark_prompted(services.db, closure.id, sent, now, key)
+
+    return deliver_once(services, closure.team_id, key, now, send, claimed=claimed, finish=finish)
 
 
 def send_unsent_prompts(services: Services, now: datetime) -> None:

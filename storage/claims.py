@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Index, String, Text, bindparam, select, update
+from sqlalchemy import Connection, Index, String, Text, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,13 +52,18 @@ _RELEASE = _CLAIMS.delete().where(
 
 def claim_once(db: Database, team_id: str, key: str, now: datetime) -> bool:
     """True when this caller now owns `key` and must do the work, then `complete` or `release`."""
-    row = {"key": key, "team_id": team_id, "claimed_at": now, "attempts": 1}
     try:
         with db.session() as session:
-            session.connection().execute(_INSERT, row)
+            claim_in(session.connection(), team_id, key, now)
         return True
     except IntegrityError:
         return _take_over_stale(db, key, now)
+
+
+def claim_in(connection: Connection, team_id: str, key: str, now: datetime) -> None:
+    """Claim `key` inside the caller's transaction, for work created in that same
+    transaction: nobody else can know of it yet, so the claim cannot be lost."""
+    connection.execute(_INSERT, {"key": key, "team_id": team_id, "claimed_at": now, "attempts": 1})
 
 
 def _take_over_stale(db: Database, key: str, now: datetime) -> bool:
@@ -84,15 +89,19 @@ def _free_at(row: Claim, now: datetime) -> bool:
 
 def complete(db: Database, key: str, now: datetime, result: str | None = None) -> None:
     with db.session() as session:
-        session.connection().execute(
-            _COMPLETE, {"claim_key": key, "done_at": now, "result": result}
-        )
+        complete_in(session.connection(), key, now, result)
 
 
-def release(db: Database, key: str) -> None:
-    """Give the work back after a failed send so that a later tick retries it."""
-    with db.session() as session:
-        session.connection().execute(_RELEASE, {"claim_key": key})
+def complete_in(connection: Connection, key: str, now: datetime, result: str | None) -> None:
+    """Mark `key` done inside the caller's transaction, with what the work recorded."""
+    connection.execute(_COMPLETE, {"claim_key": key, "done_at": now, "result": result})
+
+
+def release(db: Database, *keys: str) -> None:
+    """Give the work back after a failed send (or one never started) so a later tick retries it."""
+    if keys:
+        with db.session() as session:
+            session.connection().execute(_RELEASE, [{"claim_key": key} for key in keys])
 
 
 def hold_until(db: Database, key: str, retry_at: datetime) -> None:

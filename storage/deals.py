@@ -9,14 +9,17 @@ autoincrement ids and timestamps so digests can track what they already showed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    BindParameter,
     Boolean,
+    Column,
     ColumnElement,
+    Connection,
     ForeignKey,
     Index,
     Numeric,
@@ -36,10 +39,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 from sqlalchemy.sql.elements import TextClause
 
+from storage import claims
 from storage.base import Base, UTCDateTime
 from storage.db import Database
 
 WON, LOST = "won", "lost"
+# What a resend may change about a deal (with its outcome); the rest is fixed at first sight.
+DEAL_VALUES = ("name", "account", "amount", "currency", "outcome", "owner_id", "owner_email")
 
 
 class Deal(Base):
@@ -177,21 +183,46 @@ class EvidenceShare:
     talked_to_customer: int
 
 
+PROMPT_CLAIM = "deal-prompt"
+
+
+def prompt_claim_key(closure_id: int, owner_id: str | None) -> str:
+    """The claim on a closure's prompt DM; a reassigned deal asks its new owner."""
+    return f"{PROMPT_CLAIM}:{closure_id}:{owner_id}"
+
+
 def record_deal(db: Database, new: NewDeal, wants_prompt: bool, now: datetime) -> Recorded:
     """Store a closed deal idempotently on (team, deal_id).
 
     The unique constraint decides between two first sends of the same deal; a
     conditional update on the current outcome decides between two sends of a
     changed outcome, so each outcome is recorded (and prompted) exactly once.
+    A closure that wants a prompt has its prompt claimed in the same transaction
+    (`prompt_claim_key`): whoever stored it sends it without claiming again, and
+    if that process dies first, the claim's lease hands the prompt to a tick.
     """
+    wants_prompt = wants_prompt and new.owner_id is not None
+    recorded = _record_if_new(db, new, wants_prompt, now)
+    if recorded is not None:
+        return recorded
     with db.session() as session:
-        return _record(session, new, wants_prompt, now)
+        return _record_known(session, new, wants_prompt, now)
 
 
 # Built once and run on the session's connection: intake runs for every webhook,
 # and skipping the unit of work and per-call statement building halves its cost.
-_FIND_DEAL = select(Deal.id, Deal.created_at).where(
+_FIND_DEAL = select(*(c for c in Deal.__table__.columns)).where(
     Deal.team_id == bindparam("team_id"), Deal.deal_id == bindparam("deal_id")
+)
+_CHANGE_OUTCOME = (
+    update(Deal)
+    .where(Deal.id == bindparam("ref"), Deal.outcome != bindparam("new_outcome"))
+    .values({name: bindparam(name) for name in DEAL_VALUES})
+)
+_SUPERSEDE = (
+    update(DealClosure)
+    .where(DealClosure.deal_ref == bindparam("ref"), DealClosure.superseded_at.is_(None))
+    .values(superseded_at=bindparam("now", type_=UTCDateTime()))
 )
 
 
@@ -203,83 +234,156 @@ def _insert_new_deal() -> TextClause:
     Written as text with typed parameters because the dialects' on-conflict
     constructs cannot be cached and would be compiled again for every webhook.
     """
-    columns = [c for c in Deal.__table__.columns if c.name != "id"]
-    names = ", ".join(c.name for c in columns)
-    values = ", ".join(f":{c.name}" for c in columns)
+    names = ", ".join(c.name for c in _DEAL_COLUMNS)
+    values = ", ".join(f":{c.name}" for c in _DEAL_COLUMNS)
     sql = (
         f"INSERT INTO deals ({names}) VALUES ({values}) "
         "ON CONFLICT (team_id, deal_id) DO NOTHING RETURNING id"
     )
-    return text(sql).bindparams(*(bindparam(c.name, type_=c.type) for c in columns))
+    return text(sql).bindparams(*_typed(_DEAL_COLUMNS))
+
+
+def _typed(columns: Iterable[Column]) -> list[BindParameter]:
+    return [bindparam(c.name, type_=c.type) for c in columns]
+
+
+_DEAL_COLUMNS = [c for c in Deal.__table__.columns if c.name != "id"]
 
 
 _INSERT_NEW_DEAL = _insert_new_deal()
 _INSERT_CLOSURE = insert(DealClosure).returning(DealClosure.id)
 
 
-def _record(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -> Recorded:
-    connection = session.connection()
-    values = {
-        "name": new.name,
-        "account": new.account,
-        "amount": new.amount,
-        "currency": new.currency,
-        "outcome": new.outcome,
-        "owner_id": new.owner_id,
-        "owner_email": new.owner_email,
-    }
+def _new_closure_sql() -> TextClause:
+    """PostgreSQL: deal, closure and prompt claim in one statement (one round trip).
+
+    Returns (deal id, closure id), or no row when the deal is known. Same typed
+    parameters as `_INSERT_NEW_DEAL`, plus the closure's and the claim's.
+    """
+    closure_columns = ", ".join(_CLOSURE_COLUMNS)
+    closure_values = ", ".join("id" if c == "deal_ref" else f":{c}" for c in _CLOSURE_COLUMNS)
+    sql = f"""
+        WITH new_deal AS ({_INSERT_NEW_DEAL.text}),
+        new_closure AS (
+            INSERT INTO deal_closures ({closure_columns})
+            SELECT {closure_values} FROM new_deal RETURNING id, deal_ref
+        ),
+        prompt_claim AS (
+            INSERT INTO claims (key, team_id, claimed_at, attempts)
+            SELECT CAST(:claim AS TEXT) || ':' || id || ':' || :owner_id, :team_id, :created_at, 1
+            FROM new_closure WHERE :wants_prompt
+        )
+        SELECT deal_ref, id FROM new_closure"""
+    closure = DealClosure.__table__.columns
+    extra = _typed([closure.closed_at, closure.wants_prompt])
+    return text(sql).bindparams(*_typed(_DEAL_COLUMNS), *extra, bindparam("claim", PROMPT_CLAIM))
+
+
+_CLOSURE_COLUMNS = (
+    "team_id",
+    "deal_ref",
+    "outcome",
+    "owner_id",
+    "closed_at",
+    "created_at",
+    "wants_prompt",
+)
+_NEW_CLOSURE = _new_closure_sql()
+
+
+def _deal_values(new: NewDeal) -> dict[str, object]:
+    return {name: getattr(new, name) for name in DEAL_VALUES}
+
+
+def _record_if_new(
+    db: Database, new: NewDeal, wants_prompt: bool, now: datetime
+) -> Recorded | None:
+    """A deal seen for the first time, stored with its closure; None when the deal is known.
+
+    On PostgreSQL one statement does it all; SQLite cannot write in a WITH, so there
+    the same rows are inserted one by one in a transaction.
+    """
     created = {"team_id": new.team_id, "deal_id": new.deal_id, "source": new.source}
-    created |= {"created_at": now, **values}
+    created |= {"created_at": now, **_deal_values(new)}
+    if db.is_sqlite:
+        with db.session() as session:
+            return _insert_one_by_one(session.connection(), created, new, wants_prompt, now)
+    params = {**created, "closed_at": new.closed_at, "wants_prompt": wants_prompt}
+    with db.autocommit() as connection:
+        row = connection.execute(_NEW_CLOSURE, params).first()
+    if row is None:
+        return None
+    deal = Deal(id=row.deal_ref, **created)
+    return Recorded(deal, _closure(row.id, deal, new, wants_prompt, now))
+
+
+def _insert_one_by_one(
+    connection: Connection,
+    created: dict[str, object],
+    new: NewDeal,
+    wants_prompt: bool,
+    now: datetime,
+) -> Recorded | None:
     inserted = connection.execute(_INSERT_NEW_DEAL, created).scalar()
-    if inserted is not None:
-        deal = Deal(id=inserted, **created)
-        return Recorded(deal, _add_closure(session, deal, new, wants_prompt, now))
+    if inserted is None:
+        return None
+    deal = Deal(id=inserted, **created)
+    return Recorded(deal, _add_closure(connection, deal, new, wants_prompt, now))
+
+
+def _record_known(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -> Recorded:
+    """A resend (nothing to do) or a changed outcome (a new closure replaces the open ones)."""
+    connection = session.connection()
     key = {"team_id": new.team_id, "deal_id": new.deal_id}
-    deal_ref, created_at = connection.execute(_FIND_DEAL, key).one()
-    flipped = session.execute(
-        update(Deal)
-        .where(Deal.id == deal_ref, Deal.outcome != new.outcome)
-        .values(values)
-        .execution_options(synchronize_session=False)
-    )
-    if flipped.rowcount != 1:
-        return Recorded(session.get_one(Deal, deal_ref), None)
+    deal = Deal(**connection.execute(_FIND_DEAL, key).one()._mapping)
+    changed = {"ref": deal.id, "new_outcome": new.outcome, **_deal_values(new)}
+    if connection.execute(_CHANGE_OUTCOME, changed).rowcount != 1:
+        # The outcome was already this one: the conditional update decided, not the read.
+        deal.outcome = new.outcome
+        return Recorded(deal, None)
     replaced = session.scalars(
         select(DealClosure).where(
-            DealClosure.deal_ref == deal_ref,
+            DealClosure.deal_ref == deal.id,
             DealClosure.superseded_at.is_(None),
             DealClosure.prompt_ts.is_not(None),
             _unanswered(),
         )
     ).all()
-    session.execute(
-        update(DealClosure)
-        .where(DealClosure.deal_ref == deal_ref, DealClosure.superseded_at.is_(None))
-        .values(superseded_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    deal = Deal(id=deal_ref, team_id=new.team_id, deal_id=new.deal_id, source=new.source)
-    for name, value in {"created_at": created_at, **values}.items():
+    connection.execute(_SUPERSEDE, {"ref": deal.id, "now": now})
+    for name, value in _deal_values(new).items():
         setattr(deal, name, value)
-    closure = _add_closure(session, deal, new, wants_prompt, now)
+    closure = _add_closure(connection, deal, new, wants_prompt, now)
     return Recorded(deal, closure, outcome_changed=True, replaced=list(replaced))
 
 
 def _add_closure(
-    session: Session, deal: Deal, new: NewDeal, wants_prompt: bool, now: datetime
+    connection: Connection, deal: Deal, new: NewDeal, wants_prompt: bool, now: datetime
 ) -> DealClosure:
-    """Insert the closure; the returned object is detached, complete, and not yet prompted."""
-    values = {
-        "team_id": new.team_id,
-        "deal_ref": deal.id,
-        "outcome": new.outcome,
-        "owner_id": new.owner_id,
-        "closed_at": new.closed_at,
-        "created_at": now,
-        "wants_prompt": wants_prompt and new.owner_id is not None,
-    }
-    closure_id = session.connection().execute(_INSERT_CLOSURE, values).scalar_one()
-    return DealClosure(id=closure_id, deal=deal, answer=None, **values)
+    """Insert the closure and claim its prompt."""
+    closure = _closure(None, deal, new, wants_prompt, now)
+    values = {c: getattr(closure, c) for c in _CLOSURE_COLUMNS}
+    closure.id = connection.execute(_INSERT_CLOSURE, values).scalar_one()
+    if wants_prompt:
+        claims.claim_in(connection, new.team_id, prompt_claim_key(closure.id, new.owner_id), now)
+    return closure
+
+
+def _closure(
+    closure_id: int | None, deal: Deal, new: NewDeal, wants_prompt: bool, now: datetime
+) -> DealClosure:
+    """The closure as stored: detached, complete, and not yet prompted."""
+    return DealClosure(
+        id=closure_id,
+        deal=deal,
+        answer=None,
+        team_id=new.team_id,
+        deal_ref=deal.id,
+        outcome=new.outcome,
+        owner_id=new.owner_id,
+        closed_at=new.closed_at,
+        created_at=now,
+        wants_prompt=wants_prompt,
+    )
 
 
 def get_closure(db: Database, team_id: str, closure_id: int) -> DealClosure | None:
@@ -379,12 +483,37 @@ _MARK_PROMPTED = (
 )
 
 
-def mark_prompted(db: Database, closure_id: int, channel: str, ts: str, now: datetime) -> None:
-    """Where the prompt DM went; runs once per deal, so it skips statement building too."""
-    with db.session() as session:
-        session.connection().execute(
-            _MARK_PROMPTED, {"closure_id": closure_id, "channel": channel, "ts": ts, "now": now}
+def _prompted_sql() -> TextClause:
+    """PostgreSQL: where the prompt went, and its claim done, in one statement."""
+    sql = """
+        WITH prompted AS (
+            UPDATE deal_closures SET prompt_channel = :channel, prompt_ts = :ts, prompted_at = :now
+            WHERE id = :closure_id
         )
+        UPDATE claims SET done_at = :now, result = :ts WHERE key = :claim_key"""
+    return text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+_PROMPTED = _prompted_sql()
+
+
+def mark_prompted(
+    db: Database, closure_id: int, sent: tuple[str, str] | None, now: datetime, claim_key: str
+) -> None:
+    """Record where the prompt DM went (`sent` = channel, ts; None when nobody could be
+    asked) and complete its claim, at once: it runs once per deal."""
+    if sent is None:
+        claims.complete(db, claim_key, now)
+        return
+    channel, ts = sent
+    params = {"closure_id": closure_id, "channel": channel, "ts": ts, "now": now}
+    if db.is_sqlite:
+        with db.session() as session:
+            session.connection().execute(_MARK_PROMPTED, params)
+            claims.complete_in(session.connection(), claim_key, now, ts)
+        return
+    with db.autocommit() as connection:
+        connection.execute(_PROMPTED, {**params, "claim_key": claim_key})
 
 
 def mark_reminded(db: Database, closure_id: int, step: int, now: datetime) -> None:

@@ -19,7 +19,7 @@ from bot.cli import main as perspective
 from bot.deal_webhook import signature_for
 from bot.home import compose_home
 from bot.scheduler import run_tick
-from storage import deals, teams
+from storage import claims, deals, teams
 from storage.db import Database
 from storage.deals import Deal, DealAnswer, DealClosure
 from tests.conftest import (
@@ -236,6 +236,25 @@ def test_shutdown_drops_queued_prompts_and_the_next_tick_sends_them(bot: Running
     bot.fake.delay("chat.postMessage", 0)
     run_tick(bot.services, bot.clock.now)
     assert len(prompts_to(bot, REP)) == 6
+    assert deals.unprompted(bot.db) == []
+
+
+def test_a_prompt_lost_with_its_process_is_sent_once_its_claim_lapses(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The intake claimed the prompt, then the process died before its queue sent it.
+    monkeypatch.setattr(winloss.prompts, "submit", lambda *args, **kwargs: None)
+    assert send_deal(bot, ACME).json()["status"] == "recorded"
+    closure_id = deals.unprompted(bot.db)[0].id
+    assert not claims.is_done(bot.db, deals.prompt_claim_key(closure_id, REP))
+
+    run_tick(bot.services, bot.clock.now)  # the claim is still held: nobody sends twice
+    assert prompts_to(bot, REP) == []
+
+    run_tick(bot.services, bot.clock.advance(minutes=11))  # past the 10-minute lease
+    run_tick(bot.services, bot.clock.advance(minutes=1))
+    assert len(prompts_to(bot, REP)) == 1
+    assert claims.is_done(bot.db, deals.prompt_claim_key(closure_id, REP))
     assert deals.unprompted(bot.db) == []
 
 
