@@ -118,15 +118,13 @@ def _retry_after(error: Exception) -> timedelta | None:
 
 
 def in_parallel(services: Services, work: Callable[[Item], bool], items: Iterable[Item]) -> int:
-    """Run `work` over `items`, a few at a time on PostgreSQL; returns how many returned True.
+    """Run `work` over `items` a few at a time; returns how many returned True.
 
     A tick's sends are independent and spend their time waiting on Slack, so a
     small thread pool keeps a busy 09:00 tick short; claims keep each send
-    exactly once. SQLite has one writer at a time, so there threads would only
-    queue on its lock (and sleep in its busy handler): it runs them one by one.
+    exactly once. On SQLite the threads' transactions take turns on the
+    database's writer lock, while their Slack calls still overlap.
     """
-    if services.db.is_sqlite:
-        return sum(work(item) for item in items)
     with ThreadPoolExecutor(max_workers=SEND_WORKERS, thread_name_prefix="send") as pool:
         return sum(pool.map(work, items))
 
