@@ -1,7 +1,7 @@
 """The manager's daily nudge: at 09:00 in the manager's zone, what on their team needs them.
 
-The nudge is composed from sections, one per feature (broken commitments,
-promises at risk, and later unanswered win/loss prompts). It is sent only when
+The nudge is composed from sections, one per feature (the team's broken and
+at-risk promises, unanswered win/loss prompts). It is sent only when
 at least one section has something to say, and claimed per manager per local
 day (`nudge:<manager>:<date>`), so it goes out once whatever the process count.
 """
@@ -33,27 +33,23 @@ NudgeSection = Callable[[Services, str, str, list[str], datetime], Blocks]
 
 def nudge_sections() -> list[NudgeSection]:
     """Every feature's part of the nudge, in the order the manager reads them."""
-    return [broken_commitments, at_risk_commitments, winloss.manager_nudge_section]
+    return [team_commitments, winloss.manager_nudge_section]
 
 
-def broken_commitments(
+def team_commitments(
     services: Services, team_id: str, _manager_id: str, rep_ids: list[str], now: datetime
 ) -> Blocks:
-    broken = [
-        p for p in store.needing_attention(services.db, team_id, rep_ids) if p.status == BROKEN
+    """The team's broken promises, then those at risk: both lists come from one query, which
+    the 09:00 tick runs for every manager."""
+    trouble = store.needing_attention(services.db, team_id, rep_ids)
+    broken = [p for p in trouble if p.status == BROKEN]
+    at_risk = [p for p in trouble if p.status == OPEN]
+    return [
+        *commitment_list(services, team_id, ":x: *Broken commitments*", broken, now),
+        *commitment_list(
+            services, team_id, ":warning: *At risk* (a rollout they need slipped)", at_risk, now
+        ),
     ]
-    return commitment_list(services, team_id, ":x: *Broken commitments*", broken, now)
-
-
-def at_risk_commitments(
-    services: Services, team_id: str, _manager_id: str, rep_ids: list[str], now: datetime
-) -> Blocks:
-    at_risk = [
-        p for p in store.needing_attention(services.db, team_id, rep_ids) if p.status == OPEN
-    ]
-    return commitment_list(
-        services, team_id, ":warning: *At risk* (a rollout they need slipped)", at_risk, now
-    )
 
 
 def commitment_list(

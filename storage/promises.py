@@ -23,6 +23,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -34,6 +35,14 @@ OPEN, KEPT, BROKEN = "open", "kept", "broken"
 AT_RISK, RISK_CLEARED, MOVED = "at_risk", "risk_cleared", "moved"
 EVENT_KINDS = (AT_RISK, BROKEN, KEPT, MOVED, RISK_CLEARED)
 
+# What a manager's nudge and Home tab list: broken or at-risk promises not yet marked "Got it".
+# Literal SQL shared verbatim by `needing_attention` and the partial index over these rows
+# (migration 0008 repeats it): SQLite uses a partial index only when the query's WHERE holds
+# the index's WHERE terms literally, and a bound parameter never matches a literal.
+NEEDS_ATTENTION = (
+    f"manager_seen_at IS NULL AND (status = '{BROKEN}' OR (status = '{OPEN}' AND at_risk))"
+)
+
 
 class Promise(Base):
     __tablename__ = "promises"
@@ -42,6 +51,13 @@ class Promise(Base):
         Index("ix_promises_status_remind_at", "status", "remind_at"),
         Index("ix_promises_status_due_end_at", "status", "due_end_at"),
         Index("ix_promises_team_rollout_status", "team_id", "rollout_key", "status"),
+        Index(
+            "ix_promises_team_owner_attention",
+            "team_id",
+            "owner_id",
+            sqlite_where=text(NEEDS_ATTENTION),
+            postgresql_where=text(NEEDS_ATTENTION),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -433,11 +449,7 @@ def needing_attention(db: Database, team_id: str, owner_ids: list[str]) -> list[
                 .where(
                     Promise.team_id == team_id,
                     Promise.owner_id.in_(owner_ids),
-                    Promise.manager_seen_at.is_(None),
-                    or_(
-                        Promise.status == BROKEN,
-                        (Promise.status == OPEN) & Promise.at_risk.is_(True),
-                    ),
+                    text(NEEDS_ATTENTION),
                 )
                 .order_by(Promise.due_on, Promise.id)
             )

@@ -3,6 +3,7 @@ through `perspective tick --now`, exactly once across processes and failed sends
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -12,6 +13,7 @@ import pytest
 from bot import reminders as reminder_job
 from bot.cli import main
 from bot.dates import parse_due_date
+from bot.nudges import compose_nudge
 from bot.promises import schedule_for
 from storage import promises as store
 from storage import teams
@@ -24,7 +26,14 @@ from tests.conftest import (
     RunningBot,
     tick_concurrently,
 )
-from tests.promise_support import all_promises, dm_ref, only_promise, promise_cmd, text_of
+from tests.promise_support import (
+    add_rollout,
+    all_promises,
+    dm_ref,
+    only_promise,
+    promise_cmd,
+    text_of,
+)
 
 Tick = Callable[[str], int]
 SECOND_MANAGER = "U0MGR0002"
@@ -220,6 +229,30 @@ def test_got_it_takes_a_promise_out_of_the_next_nudge(bot: RunningBot, cli_tick:
 
     cli_tick("2026-12-17T14:00:00Z")
     assert len(nudges(bot)) == 1
+
+
+def test_nudge_lists_broken_then_at_risk_promises_from_one_query(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The 09:00 tick composes a nudge per manager: one query gives both lists."""
+    teams.assign_reps(bot.db, TEAM, MANAGER, [REP, OTHER_REP])
+    add_rollout(bot, "sso", date(2027, 1, 10))
+    promise_cmd(bot, "SSO to [Hooli] by 2026-12-15 needs:sso", OTHER_REP)
+    promise_cmd(bot, "Pilot report to [Acme] by 2026-12-16", REP)
+    broken = next(p for p in all_promises(bot) if p.account == "Acme")
+    promise_cmd(bot, f"broken {broken.id} legal said no", REP)
+    queries: list[tuple] = []
+    needing_attention = store.needing_attention
+    monkeypatch.setattr(
+        store, "needing_attention", lambda *args: queries.append(args) or needing_attention(*args)
+    )
+
+    blocks = compose_nudge(bot.services, TEAM, MANAGER, bot.clock())
+
+    shown = json.dumps(blocks, ensure_ascii=False)
+    order = ["Your team today", "Broken commitments", "Acme", "At risk", "Hooli"]
+    assert [shown.index(text) for text in order] == sorted(shown.index(text) for text in order)
+    assert len(queries) == 1
 
 
 def test_rep_on_vacation_is_not_reminded_but_the_manager_still_hears(

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from bot.promise_blocks import Origin
 from storage import promises as store
+from storage.db import Database
 from storage.promises import BROKEN, KEPT, OPEN
 from tests.conftest import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
 from tests.promise_support import (
@@ -481,3 +484,25 @@ def test_export_writes_promises_as_json(
     assert main(["export", "promises", "--format", "json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert (row["account"], row["due_on"], row["status"]) == ("Acme", "2026-12-10", "open")
+
+
+def test_the_managers_query_reads_the_partial_index_that_migration_0008_builds_on_sqlite(
+    tmp_path: Path,
+) -> None:
+    """SQLite uses a partial index only while the query repeats the index's WHERE literally:
+    if `NEEDS_ATTENTION` and the migrated index drift apart, the nudge and Home tab read
+    every promise of each rep again, and no other test would notice."""
+    database = Database(f"sqlite:///{tmp_path / 'plan.db'}")
+    database.upgrade()
+    sent: list[tuple[str, tuple]] = []
+    event.listen(
+        database.engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, statement, params, _context, _many: sent.append((statement, params)),
+    )
+    store.needing_attention(database, TEAM, [REP, OTHER_REP])
+    [(query, params)] = [(sql, params) for sql, params in sent if sql.startswith("SELECT")]
+    with database.engine.connect() as connection:
+        plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", params).all()
+    database.dispose()
+    assert any("USING INDEX ix_promises_team_owner_attention" in row.detail for row in plan), plan
