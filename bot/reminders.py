@@ -83,10 +83,15 @@ def _send_page(services: Services, due: list[Promise], now: datetime) -> int:
             _postpone(services, promise, now)
             return False
         delivered = deliver_once(
-            services, promise.team_id, key, now, lambda: _remind(services, promise, now)
+            services,
+            promise.team_id,
+            key,
+            now,
+            lambda: _remind(services, promise, now),
+            finish=lambda ref: store.reminder_sent(services.db, promise, key, now, ref),
         )
-        if delivered or claims.is_done(services.db, key):
-            store.reschedule_reminder(services.db, promise, None)
+        if not delivered and claims.is_done(services.db, key):
+            store.reschedule_reminder(services.db, promise, None)  # another process sent it
         return delivered
 
     return in_parallel(services, remind, due)

@@ -14,11 +14,13 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    Connection,
     Date,
     ForeignKey,
     Index,
     String,
     Text,
+    bindparam,
     func,
     insert,
     or_,
@@ -28,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from storage import claims
 from storage.base import Base, UTCDateTime
 from storage.db import Database, each_row
 
@@ -399,11 +402,27 @@ def reschedule_reminder(db: Database, promise: Promise, remind_at: datetime | No
     """Move the reminder to `remind_at` (None: off the queue), only if its time is still the one
     read: a snooze or a new due date that came meanwhile wins."""
     with db.session() as session:
-        session.execute(
-            update(Promise)
-            .where(Promise.id == promise.id, Promise.remind_at == promise.remind_at)
-            .values(remind_at=remind_at)
-        )
+        _reschedule(session.connection(), promise, remind_at)
+
+
+def reminder_sent(db: Database, promise: Promise, claim_key: str, now: datetime, ref: str) -> None:
+    """The reminder went out: off the queue and its claim done, in one transaction."""
+    with db.session() as session:
+        connection = session.connection()
+        _reschedule(connection, promise, None)
+        claims.complete_in(connection, claim_key, now, ref)
+
+
+_RESCHEDULE = (
+    update(Promise)
+    .where(Promise.id == bindparam("promise_id"), Promise.remind_at == bindparam("read_at"))
+    .values(remind_at=bindparam("remind_at", type_=UTCDateTime()))
+)
+
+
+def _reschedule(connection: Connection, promise: Promise, remind_at: datetime | None) -> None:
+    params = {"promise_id": promise.id, "read_at": promise.remind_at, "remind_at": remind_at}
+    connection.execute(_RESCHEDULE, params)
 
 
 def break_overdue(db: Database, now: datetime) -> list[int]:
