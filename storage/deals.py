@@ -258,7 +258,8 @@ def _new_closure_sql() -> TextClause:
     """PostgreSQL: deal, closure and prompt claim in one statement (one round trip).
 
     Returns (deal id, closure id), or no row when the deal is known. Same typed
-    parameters as `_INSERT_NEW_DEAL`, plus the closure's and the claim's.
+    parameters as `_INSERT_NEW_DEAL`, plus the closure's and the claim's. The claim's
+    key is `prompt_claim_key` spelled in SQL (the deal tests check the two agree).
     """
     closure_columns = ", ".join(_CLOSURE_COLUMNS)
     closure_values = ", ".join("id" if c == "deal_ref" else f":{c}" for c in _CLOSURE_COLUMNS)
