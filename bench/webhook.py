@@ -1,6 +1,6 @@
 """Benchmark `POST /hooks/deals`: signed requests at 50 concurrent against the real server.
 
-Starts a fake Slack and `perspective serve --http --no-scheduler` (waitress) as
+Starts a fake Slack (`bench/fake_slack_process.py`) and `perspective serve --http --no-scheduler` (waitress) as
 separate processes, sends 10,000 signed deals of which 10 % are resends of
 earlier ones, and reports throughput and latency percentiles. Then it checks
 that nothing was lost or doubled: every unique deal stored once, one closure
@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import func, make_url, select
 
+from bench.fake_slack_process import FakeSlackProcess
 from bot.deal_webhook import signature_for
 from storage.claims import Claim
 from storage.db import Database
@@ -47,10 +48,7 @@ def main() -> int:
         "--servers", type=int, default=1, help="`perspective serve` processes sharing the port"
     )
     parser.add_argument("--database", help="PostgreSQL base URL (default: a SQLite file)")
-    parser.add_argument("--serve-fake-slack", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve_fake_slack:
-        return serve_fake_slack()
     with (
         tempfile.TemporaryDirectory() as workdir,
         throwaway_database(args.database, Path(workdir), "perspective_bench") as url,
@@ -58,38 +56,20 @@ def main() -> int:
         return run(args, url, Path(workdir))
 
 
-def serve_fake_slack() -> int:
-    """Child process: the test suite's fake Slack; prints its DM count when told to stop."""
-    from tests.fakeslack import FakeSlackServer
-
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
-    server = FakeSlackServer().start()
-    print(server.port, flush=True)
-    signal.sigwait({signal.SIGTERM})
-    prompts = server.fake.calls_to("chat.postMessage")
-    closures = {json.dumps(p.get("blocks"), sort_keys=True) for p in prompts}
-    print(json.dumps({"prompts": len(prompts), "distinct": len(closures)}), flush=True)
-    server.stop()
-    return 0
-
-
 def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
     Database(url).upgrade()
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "bench.webhook", "--serve-fake-slack"],
-        stdout=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    assert fake.stdout is not None
-    fake_port = int(fake.stdout.readline())
+    with FakeSlackProcess() as slack:
+        return run_against(args, url, workdir, slack)
+
+
+def run_against(args: argparse.Namespace, url: str, workdir: Path, slack: FakeSlackProcess) -> int:
     port = free_port()
     env = {
         **os.environ,
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": "bench-signing-secret",
-        "SLACK_API_URL": f"http://127.0.0.1:{fake_port}/api/",
+        "SLACK_API_URL": slack.api_url,
         "DATABASE_URL": url,
         "DEALS_WEBHOOK_SECRET": SECRET,
         "PORT": str(port),
@@ -114,15 +94,12 @@ def run(args: argparse.Namespace, url: str, workdir: Path) -> int:
         results = asyncio.run(send_all(port, bodies, args.concurrency))
         wall = time.perf_counter() - started
         report(results, wall, args, url)
-        return verify(results, unique, url, fake)
+        return verify(results, unique, url, slack)
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)
         for server in servers:
             server.wait(timeout=30)
-        if fake.poll() is None:
-            fake.send_signal(signal.SIGTERM)
-            fake.wait(timeout=30)
 
 
 def free_port() -> int:
@@ -229,7 +206,7 @@ def report(
 
 
 def verify(
-    results: list[tuple[int, str, float]], unique: int, url: str, fake: subprocess.Popen
+    results: list[tuple[int, str, float]], unique: int, url: str, slack: FakeSlackProcess
 ) -> int:
     statuses = [status for status, _, _ in results]
     recorded = sum(1 for _, outcome, _ in results if outcome == "recorded")
@@ -247,15 +224,14 @@ def verify(
             )
         )
     db.dispose()
-    fake.send_signal(signal.SIGTERM)
-    sent = json.loads(fake.communicate(timeout=30)[0])
+    prompts, distinct = slack.calls("chat.postMessage"), slack.distinct_posts()
     checks = {
         "every request answered 200": statuses.count(200) == len(results),
         f"{unique} answered 'recorded'": recorded == unique,
         f"{unique} deals stored": deals == unique,
         f"{unique} closures stored": closures == unique,
         f"{unique} prompts recorded": prompted == unique and claimed == unique,
-        f"{unique} prompt DMs at the fake Slack": sent["prompts"] == sent["distinct"] == unique,
+        f"{unique} prompt DMs at the fake Slack": prompts == distinct == unique,
     }
     for check, passed in checks.items():
         print(f"  {'ok  ' if passed else 'FAIL'} {check}")
