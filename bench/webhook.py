@@ -92,9 +92,9 @@ def run_against(args: argparse.Namespace, url: str, workdir: Path, slack: FakeSl
         bodies, unique = deal_bodies(args.deals, args.duplicates)
         started = time.perf_counter()
         results = asyncio.run(send_all(port, bodies, args.concurrency))
-        wall = time.perf_counter() - started
-        report(results, wall, args, url)
-        return verify(results, unique, url, slack)
+        answered = time.perf_counter()
+        report(results, answered - started, args, url)
+        return verify(results, unique, url, slack, answered)
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)
@@ -206,12 +206,20 @@ def report(
 
 
 def verify(
-    results: list[tuple[int, str, float]], unique: int, url: str, slack: FakeSlackProcess
+    results: list[tuple[int, str, float]],
+    unique: int,
+    url: str,
+    slack: FakeSlackProcess,
+    answered: float,
 ) -> int:
     statuses = [status for status, _, _ in results]
     recorded = sum(1 for _, outcome, _ in results if outcome == "recorded")
     db = Database(url)
     wait_for_prompts(db, unique)
+    print(
+        f"  prompt DMs: the last went out {time.perf_counter() - answered:.1f} s after the "
+        "last request was answered (they give way to requests in flight)"
+    )
     with db.session() as session:
         deals = session.scalar(select(func.count(Deal.id)))
         closures = session.scalar(select(func.count(DealClosure.id)))
@@ -248,7 +256,7 @@ def wait_for_prompts(db: Database, expected: int, timeout: float = 300) -> None:
             )
         if done >= expected:
             return
-        time.sleep(0.5)
+        time.sleep(0.1)
 
 
 if __name__ == "__main__":

@@ -44,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # waitress warns on every request that finds all its threads busy: under a burst
+    # that is a line per request, written while the burst waits.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         settings = load_settings()
         return args.run(settings, args)

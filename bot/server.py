@@ -21,6 +21,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
+from bot.foreground import foreground
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,10 @@ class WebApp:
         self._posts[path] = endpoint
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        with foreground.serving():
+            return self._route(environ, start_response)
+
+    def _route(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO", ""), environ.get("REQUEST_METHOD", "")
         if path == "/slack/events":
             return self._slack(environ, start_response)

@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot import winloss_blocks as render
 from bot.blocks import Blocks
+from bot.foreground import foreground
 from bot.refusals import Refusal
 from bot.scheduler import deliver_once
 from bot.services import Services
@@ -54,6 +55,10 @@ class PromptQueue:
     releases its claim and the tick's `send_unsent_prompts` retries it; one dropped
     on shutdown releases its claim the same way.
     """
+
+    # Each prompt first waits for a moment with no HTTP request in flight in this
+    # process, at most this long (see `bot.foreground`).
+    GIVE_WAY_AT_MOST = 0.1
 
     def __init__(self, workers: int = 2) -> None:
         self._workers = workers
@@ -99,6 +104,7 @@ class PromptQueue:
         replacing: list[DealClosure],
         claimed: bool,
     ) -> None:
+        foreground.wait_quiet(self.GIVE_WAY_AT_MOST)
         with self._lock:
             self._waiting.pop(closure.id, None)
         try:

@@ -9,10 +9,11 @@ autoincrement ids and timestamps so digests can track what they already showed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BindParameter,
@@ -39,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
 from sqlalchemy.sql.elements import TextClause
 
-from storage import claims
+from storage import claims, group_commit
 from storage.base import Base, UTCDateTime
 from storage.db import Database
 
@@ -301,8 +302,9 @@ def _record_if_new(
 ) -> Recorded | None:
     """A deal seen for the first time, stored with its closure; None when the deal is known.
 
-    On PostgreSQL one statement does it all; SQLite cannot write in a WITH, so there
-    the same rows are inserted one by one in a transaction.
+    On PostgreSQL one statement does it all, and the intakes of a burst share a
+    transaction (`storage.group_commit`); SQLite cannot write in a WITH, so there the
+    same rows are inserted one by one in a transaction.
     """
     created = {"team_id": new.team_id, "deal_id": new.deal_id, "source": new.source}
     created |= {"created_at": now, **_deal_values(new)}
@@ -310,12 +312,16 @@ def _record_if_new(
         with db.session() as session:
             return _insert_one_by_one(session.connection(), created, new, wants_prompt, now)
     params = {**created, "closed_at": new.closed_at, "wants_prompt": wants_prompt}
-    with db.autocommit() as connection:
-        row = connection.execute(_NEW_CLOSURE, params).first()
+    row = group_commit.grouped(db, _NEW_CLOSURE, order=_by_deal, returns_rows=True).run(params)
     if row is None:
         return None
-    deal = Deal(id=row.deal_ref, **created)
-    return Recorded(deal, _closure(row.id, deal, new, wants_prompt, now))
+    deal_ref, closure_id = row
+    deal = Deal(id=deal_ref, **created)
+    return Recorded(deal, _closure(closure_id, deal, new, wants_prompt, now))
+
+
+def _by_deal(params: Mapping[str, Any]) -> tuple[str, str]:
+    return params["team_id"], params["deal_id"]
 
 
 def _insert_one_by_one(
@@ -502,7 +508,8 @@ def mark_prompted(
     db: Database, closure_id: int, sent: tuple[str, str] | None, now: datetime, claim_key: str
 ) -> None:
     """Record where the prompt DM went (`sent` = channel, ts; None when nobody could be
-    asked) and complete its claim, at once: it runs once per deal."""
+    asked) and complete its claim, at once: it runs once per deal, so on PostgreSQL it
+    joins the other prompts' marks in one transaction (`storage.group_commit`)."""
     if sent is None:
         claims.complete(db, claim_key, now)
         return
@@ -513,8 +520,12 @@ def mark_prompted(
             session.connection().execute(_MARK_PROMPTED, params)
             claims.complete_in(session.connection(), claim_key, now, ts)
         return
-    with db.autocommit() as connection:
-        connection.execute(_PROMPTED, {**params, "claim_key": claim_key})
+    group = group_commit.grouped(db, _PROMPTED, order=_by_closure, returns_rows=False)
+    group.run({**params, "claim_key": claim_key})
+
+
+def _by_closure(params: Mapping[str, Any]) -> int:
+    return params["closure_id"]
 
 
 def mark_reminded(db: Database, closure_id: int, step: int, now: datetime) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from bot import winloss
 from bot.cli import main as perspective
 from bot.deal_webhook import signature_for
+from bot.foreground import Foreground, foreground
 from bot.home import compose_home
 from bot.scheduler import run_tick
 from storage import claims, deals, teams
@@ -256,6 +257,40 @@ def test_a_prompt_lost_with_its_process_is_sent_once_its_claim_lapses(
     assert len(prompts_to(bot, REP)) == 1
     assert claims.is_done(bot.db, deals.prompt_claim_key(closure_id, REP))
     assert deals.unprompted(bot.db) == []
+
+
+def test_prompt_dms_wait_for_the_requests_in_flight(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of webhooks is answered first; its prompts go out once the server is quiet."""
+    monkeypatch.setattr(winloss.PromptQueue, "GIVE_WAY_AT_MOST", 60.0)
+    quiet_when_sent: list[bool] = []
+    wait_quiet = foreground.wait_quiet
+
+    def watched(at_most: float) -> bool:
+        quiet_when_sent.append(wait_quiet(at_most))
+        return quiet_when_sent[-1]
+
+    monkeypatch.setattr(foreground, "wait_quiet", watched)
+    with foreground.serving():  # another client's request, still being answered
+        assert send_deal(bot, ACME).status == 200
+        assert prompts_to(bot, REP) == []
+    settle(bot)
+    assert quiet_when_sent == [True]
+    assert len(prompts_to(bot, REP)) == 1
+
+
+def test_waiting_for_quiet_ends_with_the_last_request_or_the_time_given() -> None:
+    quiet = Foreground()
+    assert quiet.wait_quiet(at_most=0)
+    released = threading.Event()
+    with quiet.serving():
+        assert not quiet.wait_quiet(at_most=0.01)
+        waiter = threading.Thread(target=lambda: quiet.wait_quiet(60) and released.set())
+        waiter.start()
+        assert not released.is_set()
+    waiter.join(timeout=30)
+    assert released.is_set()
 
 
 def test_concurrent_resends_of_a_new_deal_prompt_once(bot: RunningBot) -> None:

@@ -1,0 +1,181 @@
+"""Group commit: concurrent runs of one hot statement share a transaction and a round trip.
+
+Under a burst of webhooks every request ran its own INSERT: its own round trip,
+its own commit (a WAL flush), its own PostgreSQL backend woken up. Most of a
+request's cost was that, and with dozens of backends and threads on a few cores
+the unlucky requests waited far longer than the rest. Here the requests that
+arrive while a batch is being written wait, and go together in the next one:
+one transaction, sent with psycopg's pipelined `executemany`, whatever the size.
+
+No extra thread: the first caller to find nobody writing becomes the *leader*,
+writes everything queued (its own statement included), hands each caller its
+row, and passes the lead to the first caller queued meanwhile (leader/follower).
+Callers are served in arrival order. Nothing is answered before its batch
+committed, so a caller's row is as durable as if it had run alone.
+
+A batch that fails as a whole (one bad row aborts the transaction) is not
+retried as a batch: each of its callers runs its statement alone, so an error
+reaches only the caller it belongs to. PostgreSQL only; SQLite writes one
+transaction at a time anyway.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.sql.elements import TextClause
+
+from storage.db import Database
+
+Params = Mapping[str, Any]
+# Batches of the same statement in two processes take their row locks in this
+# order, so they cannot deadlock on each other (e.g. two resends of two deals).
+OrderKey = Callable[[Params], Any]
+
+
+class _Call:
+    """One caller's statement, and what it gets back."""
+
+    __slots__ = ("alone", "error", "lead", "params", "ready", "row")
+
+    def __init__(self, params: Params) -> None:
+        self.params = params
+        self.ready = threading.Event()
+        self.lead = False
+        self.row: tuple[Any, ...] | None = None
+        self.error: Exception | None = None
+        self.alone = False
+
+
+class GroupCommit:
+    """Runs `statement` (a typed `text()`; at most one row back) for many callers at once."""
+
+    MAX_BATCH = 100
+
+    def __init__(
+        self, db: Database, statement: TextClause, *, order: OrderKey, returns_rows: bool
+    ) -> None:
+        assert not db.is_sqlite, "group commit is for PostgreSQL"
+        self._db = db
+        self._statement = statement
+        self._order = order
+        self._returns_rows = returns_rows
+        self._compiled = statement.compile(dialect=db.engine.dialect)
+        self._processors = {
+            name: processor
+            for name, bind in self._compiled.binds.items()
+            if (processor := bind.type.bind_processor(db.engine.dialect)) is not None
+        }
+        self._lock = threading.Lock()
+        self._queue: list[_Call] = []
+        self._writing = False
+
+    @property
+    def queued(self) -> int:
+        """Callers waiting for the next batch (the one being written not counted)."""
+        with self._lock:
+            return len(self._queue)
+
+    def run(self, params: Params) -> tuple[Any, ...] | None:
+        """The statement's row for these parameters (None when it returned none)."""
+        call = _Call(params)
+        with self._lock:
+            self._queue.append(call)
+            call.lead = not self._writing
+            self._writing = True
+        if not call.lead:
+            call.ready.wait()
+        if call.lead:
+            self._lead()
+        if call.alone:
+            return self._run_alone(params)
+        if call.error is not None:
+            raise call.error
+        return call.row
+
+    def _lead(self) -> None:
+        """Write what is queued, answer its callers, and pass the lead on."""
+        with self._lock:
+            batch, self._queue = self._queue[: self.MAX_BATCH], self._queue[self.MAX_BATCH :]
+        try:
+            if len(batch) == 1:
+                batch[0].row = self._run_alone(batch[0].params)
+            else:
+                self._write(batch)
+        except Exception as error:
+            for call in batch:
+                # A failed batch is retried statement by statement, each by its caller.
+                call.alone, call.error = len(batch) > 1, error
+        with self._lock:
+            following = self._queue[0] if self._queue else None
+            self._writing = following is not None
+            if following is not None:
+                following.lead = True
+        for call in batch:
+            call.lead = False
+            call.ready.set()
+        if following is not None:
+            following.ready.set()
+
+    def _write(self, batch: list[_Call]) -> None:
+        """One transaction: BEGIN, every statement and COMMIT pipelined in one round trip."""
+        ordered = sorted(batch, key=lambda call: self._order(call.params))
+        with self._db.autocommit() as connection:
+            driver = connection.connection.driver_connection
+            assert driver is not None
+            try:
+                with driver.cursor() as cursor:
+                    with driver.pipeline(), driver.transaction():
+                        cursor.executemany(
+                            self._compiled.string,
+                            [self._driver_params(call.params) for call in ordered],
+                            returning=self._returns_rows,
+                        )
+                    if self._returns_rows:
+                        _collect_rows(cursor, ordered)
+            except Exception:
+                if driver.broken:
+                    connection.invalidate()
+                raise
+
+    def _run_alone(self, params: Params) -> tuple[Any, ...] | None:
+        """Through SQLAlchemy, so errors arrive as SQLAlchemy's and a lost connection is
+        dropped from the pool."""
+        with self._db.autocommit() as connection:
+            result = connection.execute(self._statement, dict(params))
+            row = result.first() if self._returns_rows else None
+        return tuple(row) if row is not None else None
+
+    def _driver_params(self, params: Params) -> dict[str, Any]:
+        """What SQLAlchemy would hand the driver: defaults filled in, typed values converted."""
+        values = self._compiled.construct_params(dict(params))
+        for name, processor in self._processors.items():
+            values[name] = processor(values[name])
+        return values
+
+
+def _collect_rows(cursor: Any, ordered: list[_Call]) -> None:
+    """`executemany(returning=True)` leaves one result set per statement, in order."""
+    for call in ordered:
+        call.row = cursor.fetchone()
+        cursor.nextset()
+
+
+_groups: weakref.WeakKeyDictionary[Database, dict[int, GroupCommit]] = weakref.WeakKeyDictionary()
+_groups_lock = threading.Lock()
+
+
+def grouped(
+    db: Database, statement: TextClause, *, order: OrderKey, returns_rows: bool
+) -> GroupCommit:
+    """The one `GroupCommit` of this statement on this database (callers must share it)."""
+    with _groups_lock:
+        groups = _groups.setdefault(db, {})
+        group = groups.get(id(statement))
+        if group is None:
+            group = GroupCommit(db, statement, order=order, returns_rows=returns_rows)
+            groups[id(statement)] = group
+        return group

@@ -1,0 +1,168 @@
+"""Group commit on PostgreSQL: callers queued behind a write go together, and each gets
+its own answer (or its own error)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import DataError
+
+from storage import deals
+from storage.claims import Claim
+from storage.db import Database
+from storage.deals import Deal, DealClosure, NewDeal, Recorded
+from storage.group_commit import GroupCommit
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+TEAM = "T0GROUP"
+
+
+@pytest.fixture
+def pg(db: Database) -> Database:
+    if db.is_sqlite:
+        pytest.skip("group commit is PostgreSQL's: SQLite writes one transaction at a time")
+    return db
+
+
+def new_deal(deal_id: str, *, team_id: str = TEAM, outcome: str = "lost") -> NewDeal:
+    return NewDeal(
+        team_id=team_id,
+        deal_id=deal_id,
+        name=f"Deal {deal_id}",
+        account="Acme",
+        amount=Decimal("48000.00"),
+        currency="USD",
+        outcome=outcome,
+        owner_id="U0REP",
+        owner_email=None,
+        closed_at=NOW,
+        source="webhook",
+    )
+
+
+class Batches:
+    """Holds the first write until the other callers queue behind it, and records the
+    size of every pipelined batch."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.sizes: list[int] = []
+        self.group: GroupCommit | None = None
+        self._release = threading.Event()
+        self._first_write_started = threading.Event()
+        run_alone, write = GroupCommit._run_alone, GroupCommit._write
+
+        def held_run_alone(group: GroupCommit, params: Any) -> Any:
+            self.group = group
+            self._first_write_started.set()
+            self._release.wait(timeout=30)
+            return run_alone(group, params)
+
+        def counted_write(group: GroupCommit, batch: list) -> None:
+            self.sizes.append(len(batch))
+            write(group, batch)
+
+        monkeypatch.setattr(GroupCommit, "_run_alone", held_run_alone)
+        monkeypatch.setattr(GroupCommit, "_write", counted_write)
+
+    def run(self, first: Callable[[], Any], queued: list[Callable[[], Any]]) -> list[Any]:
+        """`first` starts writing alone; `queued` wait behind it, then go as one batch."""
+        results: list[Any] = [None] * (1 + len(queued))
+
+        def call(index: int, work: Callable[[], Any]) -> None:
+            try:
+                results[index] = work()
+            except Exception as error:  # handed back to the test to assert on
+                results[index] = error
+
+        threads = [threading.Thread(target=call, args=(0, first))]
+        threads[0].start()
+        assert self._first_write_started.wait(timeout=30)
+        threads += [
+            threading.Thread(target=call, args=(i + 1, work)) for i, work in enumerate(queued)
+        ]
+        for thread in threads[1:]:
+            thread.start()
+        _wait_until(lambda: self.group is not None and self.group.queued == len(queued))
+        self._release.set()
+        for thread in threads:
+            thread.join(timeout=30)
+        return results
+
+
+def _wait_until(condition: Callable[[], bool]) -> None:
+    """Waits for other threads to reach a point (not for time to pass)."""
+    done = threading.Event()
+    while not condition():
+        done.wait(0.001)
+
+
+def record(db: Database, deal: NewDeal) -> Callable[[], Recorded]:
+    return lambda: deals.record_deal(db, deal, True, NOW)
+
+
+def test_callers_queued_behind_a_write_share_one_transaction(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches = Batches(monkeypatch)
+    later = [record(pg, new_deal(f"crm-{n}")) for n in range(2, 7)]
+    # The same deal twice in one batch: stored once, the second send is a resend.
+    later.append(record(pg, new_deal("crm-3")))
+    first, *rest = batches.run(record(pg, new_deal("crm-1")), later)
+
+    assert batches.sizes == [6]
+    assert first.closure is not None and first.deal.deal_id == "crm-1"
+    stored = [r for r in rest if r.closure is not None]
+    assert sorted(r.deal.deal_id for r in stored) == [f"crm-{n}" for n in range(2, 7)]
+    assert sum(1 for r in rest if r.closure is None) == 1
+    with pg.session() as session:
+        closures = {c.id: c.deal.deal_id for c in session.scalars(select(DealClosure))}
+        claimed = set(session.scalars(select(Claim.key)))
+        deal_count = session.scalar(select(func.count(Deal.id)))
+    assert deal_count == len(closures) == 6
+    for result in [first, *stored]:
+        assert closures[result.closure.id] == result.deal.deal_id
+        assert deals.prompt_claim_key(result.closure.id, "U0REP") in claimed
+
+
+def test_a_bad_row_fails_only_its_own_caller(pg: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    batches = Batches(monkeypatch)
+    too_long_team = "T" * 40  # team_id is VARCHAR(32): PostgreSQL refuses the row
+    later = [
+        record(pg, new_deal("crm-2")),
+        record(pg, new_deal("crm-3", team_id=too_long_team)),
+        record(pg, new_deal("crm-4")),
+    ]
+    first, good, bad, other = batches.run(record(pg, new_deal("crm-1")), later)
+
+    assert batches.sizes == [3]
+    assert isinstance(bad, DataError)
+    assert [r.deal.deal_id for r in (first, good, other)] == ["crm-1", "crm-2", "crm-4"]
+    with pg.session() as session:
+        stored = sorted(session.scalars(select(Deal.deal_id)))
+    assert stored == ["crm-1", "crm-2", "crm-4"]
+
+
+def test_prompted_marks_go_together_too(pg: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    closures = [deals.record_deal(pg, new_deal(f"crm-{n}"), True, NOW).closure for n in range(4)]
+    batches = Batches(monkeypatch)
+
+    def mark(index: int) -> Callable[[], None]:
+        closure = closures[index]
+        assert closure is not None
+        key = deals.prompt_claim_key(closure.id, "U0REP")
+        return lambda: deals.mark_prompted(pg, closure.id, ("D0REP", f"1.{index}"), NOW, key)
+
+    batches.run(mark(0), [mark(1), mark(2), mark(3)])
+
+    assert batches.sizes == [3]
+    with pg.session() as session:
+        marked = {c.id: c.prompt_ts for c in session.scalars(select(DealClosure))}
+        done = session.scalar(select(func.count()).where(Claim.done_at.is_not(None)))
+    assert marked == {c.id: f"1.{i}" for i, c in enumerate(closures) if c is not None}
+    assert done == 4
