@@ -5,13 +5,16 @@ its own commit (a WAL flush), its own PostgreSQL backend woken up. Most of a
 request's cost was that, and with dozens of backends and threads on a few cores
 the unlucky requests waited far longer than the rest. Here the requests that
 arrive while a batch is being written wait, and go together in the next one:
-one transaction, sent with psycopg's pipelined `executemany`, whatever the size.
+one query string holding every statement, which PostgreSQL runs as one
+transaction — one round trip and one commit, whatever the size. (A pipelined
+`executemany` waits on the socket several times per batch, and under load each
+wait is another turn in the queue for the interpreter lock.)
 
-No extra thread: the first caller to find nobody writing becomes the *leader*,
-writes everything queued (its own statement included), hands each caller its
-row, and passes the lead to the first caller queued meanwhile (leader/follower).
-Callers are served in arrival order. Nothing is answered before its batch
-committed, so a caller's row is as durable as if it had run alone.
+No extra thread: a caller that finds fewer than `WRITERS` batches being written
+becomes a *leader*: it writes everything queued (its own statement included),
+hands each caller its row, and passes the next batch to the first caller queued
+meanwhile (leader/follower). Callers are served in arrival order. Nothing is
+answered before its batch committed, so a row is as durable as if it ran alone.
 
 A batch that fails as a whole (one bad row aborts the transaction) is not
 retried as a batch: each of its callers runs its statement alone, so an error
@@ -26,6 +29,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import psycopg
 from sqlalchemy.sql.elements import TextClause
 
 from storage.db import Database
@@ -39,12 +43,13 @@ OrderKey = Callable[[Params], Any]
 class _Call:
     """One caller's statement, and what it gets back."""
 
-    __slots__ = ("alone", "error", "lead", "params", "ready", "row")
+    __slots__ = ("alone", "batch", "error", "params", "ready", "row")
 
     def __init__(self, params: Params) -> None:
         self.params = params
         self.ready = threading.Event()
-        self.lead = False
+        # Set for the caller that writes this batch (the first of it).
+        self.batch: list[_Call] | None = None
         self.row: tuple[Any, ...] | None = None
         self.error: Exception | None = None
         self.alone = False
@@ -54,6 +59,9 @@ class GroupCommit:
     """Runs `statement` (a typed `text()`; at most one row back) for many callers at once."""
 
     MAX_BATCH = 100
+    # Batches written at once: one alone would make a process wait for each round
+    # trip in turn; a few keep the database busy while the next batch gathers.
+    WRITERS = 2
 
     def __init__(
         self, db: Database, statement: TextClause, *, order: OrderKey, returns_rows: bool
@@ -71,7 +79,7 @@ class GroupCommit:
         }
         self._lock = threading.Lock()
         self._queue: list[_Call] = []
-        self._writing = False
+        self._writers = 0
 
     @property
     def queued(self) -> int:
@@ -84,22 +92,26 @@ class GroupCommit:
         call = _Call(params)
         with self._lock:
             self._queue.append(call)
-            call.lead = not self._writing
-            self._writing = True
-        if not call.lead:
-            call.ready.wait()
-        if call.lead:
-            self._lead()
+            if self._writers < self.WRITERS:
+                self._writers += 1
+                call.batch = self._take()
+        if call.batch is None:
+            call.ready.wait()  # until answered, or handed the lead with a batch to write
+        if call.batch is not None:
+            self._lead(call.batch)
         if call.alone:
             return self._run_alone(params)
         if call.error is not None:
             raise call.error
         return call.row
 
-    def _lead(self) -> None:
-        """Write what is queued, answer its callers, and pass the lead on."""
-        with self._lock:
-            batch, self._queue = self._queue[: self.MAX_BATCH], self._queue[self.MAX_BATCH :]
+    def _take(self) -> list[_Call]:
+        """The next batch, in arrival order (called holding the lock)."""
+        batch, self._queue = self._queue[: self.MAX_BATCH], self._queue[self.MAX_BATCH :]
+        return batch
+
+    def _lead(self, batch: list[_Call]) -> None:
+        """Write the batch, answer its callers, and hand the next batch to its first caller."""
         try:
             if len(batch) == 1:
                 batch[0].row = self._run_alone(batch[0].params)
@@ -110,30 +122,30 @@ class GroupCommit:
                 # A failed batch is retried statement by statement, each by its caller.
                 call.alone, call.error = len(batch) > 1, error
         with self._lock:
-            following = self._queue[0] if self._queue else None
-            self._writing = following is not None
-            if following is not None:
-                following.lead = True
+            following = self._take() if self._queue else None
+            if following is None:
+                self._writers -= 1
+            else:
+                following[0].batch = following
         for call in batch:
-            call.lead = False
             call.ready.set()
         if following is not None:
-            following.ready.set()
+            following[0].ready.set()
 
     def _write(self, batch: list[_Call]) -> None:
-        """One transaction: BEGIN, every statement and COMMIT pipelined in one round trip."""
+        """The batch's statements sent as one query: PostgreSQL runs the statements of one
+        query string as one transaction, so this is one round trip and one commit."""
         ordered = sorted(batch, key=lambda call: self._order(call.params))
         with self._db.autocommit() as connection:
             driver = connection.connection.driver_connection
             assert driver is not None
             try:
-                with driver.cursor() as cursor:
-                    with driver.pipeline(), driver.transaction():
-                        cursor.executemany(
-                            self._compiled.string,
-                            [self._driver_params(call.params) for call in ordered],
-                            returning=self._returns_rows,
-                        )
+                with psycopg.ClientCursor(driver) as cursor:
+                    statements = [
+                        cursor.mogrify(self._compiled.string, self._driver_params(call.params))
+                        for call in ordered
+                    ]
+                    cursor.execute(";\n".join(statements))
                     if self._returns_rows:
                         _collect_rows(cursor, ordered)
             except Exception:

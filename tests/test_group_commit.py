@@ -47,8 +47,8 @@ def new_deal(deal_id: str, *, team_id: str = TEAM, outcome: str = "lost") -> New
 
 
 class Batches:
-    """Holds the first write until the other callers queue behind it, and records the
-    size of every pipelined batch."""
+    """With one writer: holds the first write until the other callers queue behind it,
+    and records the size of every batch written together."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.sizes: list[int] = []
@@ -67,6 +67,7 @@ class Batches:
             self.sizes.append(len(batch))
             write(group, batch)
 
+        monkeypatch.setattr(GroupCommit, "WRITERS", 1)
         monkeypatch.setattr(GroupCommit, "_run_alone", held_run_alone)
         monkeypatch.setattr(GroupCommit, "_write", counted_write)
 
@@ -166,3 +167,24 @@ def test_prompted_marks_go_together_too(pg: Database, monkeypatch: pytest.Monkey
         done = session.scalar(select(func.count()).where(Claim.done_at.is_not(None)))
     assert marked == {c.id: f"1.{i}" for i, c in enumerate(closures) if c is not None}
     assert done == 4
+
+
+def test_many_callers_with_two_writers_each_get_their_own_row(pg: Database) -> None:
+    assert GroupCommit.WRITERS == 2
+    results: dict[str, Recorded] = {}
+
+    def send(deal_id: str) -> None:
+        results[deal_id] = deals.record_deal(pg, new_deal(deal_id), True, NOW)
+
+    threads = [threading.Thread(target=send, args=(f"crm-{n}",)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(results) == 40
+    with pg.session() as session:
+        closures = {c.id: c.deal.deal_id for c in session.scalars(select(DealClosure))}
+    assert len(closures) == 40
+    for deal_id, result in results.items():
+        assert result.closure is not None and closures[result.closure.id] == deal_id
