@@ -58,7 +58,7 @@ class PromptQueue:
 
     # Each prompt first waits for a moment with no HTTP request in flight in this
     # process, at most this long (see `bot.foreground`).
-    GIVE_WAY_AT_MOST = 0.1
+    GIVE_WAY_AT_MOST = 1.0
 
     def __init__(self, workers: int = 2) -> None:
         self._workers = workers
