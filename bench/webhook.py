@@ -93,8 +93,9 @@ def run_against(args: argparse.Namespace, url: str, workdir: Path, slack: FakeSl
         started = time.perf_counter()
         results = asyncio.run(send_all(port, bodies, args.concurrency))
         answered = time.perf_counter()
+        during = slack.calls("chat.postMessage")
         report(results, answered - started, args, url)
-        return verify(results, unique, url, slack, answered)
+        return verify(results, unique, url, slack, (answered, during))
     finally:
         for server in servers:
             server.send_signal(signal.SIGTERM)
@@ -210,15 +211,16 @@ def verify(
     unique: int,
     url: str,
     slack: FakeSlackProcess,
-    answered: float,
+    burst_end: tuple[float, int],
 ) -> int:
     statuses = [status for status, _, _ in results]
     recorded = sum(1 for _, outcome, _ in results if outcome == "recorded")
     db = Database(url)
     wait_for_prompts(db, unique)
+    answered, during = burst_end
     print(
-        f"  prompt DMs: the last went out {time.perf_counter() - answered:.1f} s after the "
-        "last request was answered (they give way to requests in flight)"
+        f"  prompt DMs: {during} sent during the burst; the last went out "
+        f"{time.perf_counter() - answered:.1f} s after the last request was answered"
     )
     with db.session() as session:
         deals = session.scalar(select(func.count(Deal.id)))
