@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -188,3 +189,18 @@ def test_many_callers_with_several_writers_each_get_their_own_row(pg: Database) 
     assert len(closures) == 40
     for deal_id, result in results.items():
         assert result.closure is not None and closures[result.closure.id] == deal_id
+
+
+def test_text_that_looks_like_sql_goes_through_a_batch_unchanged(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch binds its values client-side into one query string: quoting must hold."""
+    names = ["50% off %s %(x)s", "O'Brien; DROP TABLE deals; --", "✓ \\ back\\slash", "$1 $$"]
+    odd = [replace(new_deal(f"crm-{n}"), name=name) for n, name in enumerate(names, start=2)]
+    batches = Batches(monkeypatch)
+    batches.run(record(pg, new_deal("crm-1")), [record(pg, deal) for deal in odd])
+
+    assert batches.sizes == [4]
+    with pg.session() as session:
+        stored = dict(session.execute(select(Deal.deal_id, Deal.name)).tuples().all())
+    assert [stored[deal.deal_id] for deal in odd] == names
