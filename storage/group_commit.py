@@ -123,6 +123,12 @@ class GroupCommit:
             for call in batch:
                 # A failed batch is retried statement by statement, each by its caller.
                 call.alone, call.error = len(batch) > 1, error
+        finally:
+            self._hand_over(batch)
+
+    def _hand_over(self, batch: list[_Call]) -> None:
+        """Answer the batch's callers and give the next batch its leader (whatever
+        happened: a lead never handed over would leave its followers waiting forever)."""
         with self._lock:
             following = self._take() if self._queue else None
             if following is None:
