@@ -217,8 +217,10 @@ def test_webhook_deal_is_prompted_and_the_reps_answer_is_stored(bot: RunningBot)
 
 def test_resent_webhook_is_acknowledged_and_prompts_once(bot: RunningBot) -> None:
     assert send_deal(bot, ACME).json()["status"] == "recorded"
-    second = send_deal(bot, ACME)
+    second = send_deal(bot, {**ACME, "owner_slack_id": OTHER_REP})
     assert second.status == 200 and second.json()["status"] == "duplicate"
+    # A resend changes nothing: the answer describes the deal as stored.
+    assert (second.json()["owner_slack_id"], second.json()["outcome"]) == (REP, "lost")
     settle(bot)
     run_tick(bot.services, bot.clock.now)
     assert len(prompts_to(bot, REP)) == 1
