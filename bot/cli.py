@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import deals, digests, winloss
+from bot import deals, digests, sandbox, winloss
 from bot.app import build_app
 from bot.config import ConfigError, Settings, load_settings, require_http_settings
 from bot.export import exporters, write_rows
@@ -48,7 +48,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # that is a line per request, written while the burst waits.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
-        settings = load_settings()
+        # The sandbox renders sample data only: it must work before anything is set up.
+        settings = load_settings() if args.needs_settings else None
         return args.run(settings, args)
     except ConfigError as error:
         print(f"perspective: {error}", file=sys.stderr)
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perspective", description="Perspective: the Slack bot between sales and marketing."
     )
+    parser.set_defaults(needs_settings=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     serve = commands.add_parser("serve", help="run the bot (Socket Mode or HTTP) and scheduler")
@@ -121,6 +123,16 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--output", type=Path, help="write to this file instead of stdout")
     export.set_defaults(run=cmd_export)
+
+    sandbox_command = commands.add_parser(
+        "sandbox",
+        help="print the bot's main messages and forms, from sample data, as Block Kit JSON",
+    )
+    sandbox_command.add_argument(
+        "surfaces", nargs="*", metavar="NAME", help="which ones (default: all; see --list)"
+    )
+    sandbox_command.add_argument("--list", action="store_true", help="list the names and exit")
+    sandbox_command.set_defaults(run=cmd_sandbox, needs_settings=False)
     return parser
 
 
@@ -132,6 +144,21 @@ def parse_instant(value: str) -> datetime:
             f"{value!r} is not an ISO-8601 instant like 2026-12-14T09:00:00Z"
         ) from None
     return instant.replace(tzinfo=UTC) if instant.tzinfo is None else instant.astimezone(UTC)
+
+
+def cmd_sandbox(_settings: None, args: argparse.Namespace) -> int:
+    """Paste a payload into Block Kit Builder (https://app.slack.com/block-kit-builder)."""
+    if args.list:
+        print("\n".join(sandbox.SURFACES))
+        return 0
+    try:
+        payloads = sandbox.render(args.surfaces)
+    except KeyError as unknown:
+        raise UsageError(
+            f"no sandbox surface {unknown.args[0]}; try one of: {', '.join(sandbox.SURFACES)}"
+        ) from None
+    print(json.dumps(payloads, indent=2, ensure_ascii=False))
+    return 0
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
