@@ -13,8 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot import fieldnote_blocks, promise_blocks, winloss_blocks
+from bot import digest_blocks, fieldnote_blocks, promise_blocks, winloss_blocks
+from bot.digest_blocks import SectionContent
 from storage.deals import Deal, DealAnswer, DealClosure
+from storage.digest_notes import DigestNote, TagCount
+from storage.digests import DigestSubscription
 from storage.fieldnotes import FieldNote, FieldNoteTag
 from storage.promises import Promise
 
@@ -92,6 +95,35 @@ def _closure(*, answered: bool = False) -> DealClosure:
     return closure
 
 
+def _digest() -> Payload:
+    """A daily digest in a marketing channel: three new notes under two tags."""
+    posted = NOW.replace(hour=8, minute=0)  # 09:00 in Berlin
+    subscription = DigestSubscription(
+        id=5,
+        team_id=TEAM,
+        channel_id="C0MARKETING",
+        cadence="daily",
+        post_at="09:00",
+        timezone="Europe/Berlin",
+        created_by=REP,
+        created_at=NOW,
+        period_start=posted - timedelta(days=1),
+    )
+    notes = [
+        DigestNote(42, "pricing", REP, "Acme Corp", _note().text, NOW, used=False),
+        DigestNote(43, "pricing", "U0SANDREP2", "Globex", "Wants monthly billing.", NOW, False),
+        DigestNote(44, "competitor:gong", REP, None, "Gong demoed call scoring.", NOW, True),
+    ]
+    counts = [TagCount("pricing", 2), TagCount("competitor:gong", 1)]
+    notes_part = SectionContent(
+        3, "3 new field notes", digest_blocks.field_notes(counts, notes, 10)
+    )
+    [message] = digest_blocks.digest_messages(
+        subscription, posted - timedelta(days=1), posted, [notes_part]
+    )
+    return {"text": message.text, "blocks": message.blocks}
+
+
 def _blocks(blocks: list[dict[str, Any]]) -> Payload:
     return {"blocks": blocks}
 
@@ -108,6 +140,7 @@ SURFACES: dict[str, Callable[[], Payload]] = {
     ),
     "winloss-answered": lambda: _blocks(winloss_blocks.answered(_closure(answered=True))),
     "winloss-escalation": lambda: _blocks(winloss_blocks.escalation(_closure())),
+    "digest": _digest,
 }
 
 

@@ -39,10 +39,10 @@ def test_sandbox_prints_the_surfaces_asked_for(tmp_path: Path) -> None:
 
 
 def test_an_unknown_sandbox_surface_is_refused_with_the_names_to_use(tmp_path: Path) -> None:
-    result = run_cli(["sandbox", "digest"], {}, tmp_path)
+    result = run_cli(["sandbox", "nudge"], {}, tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
-        "perspective: no sandbox surface digest; try one of: " + ", ".join(sandbox.SURFACES)
+        "perspective: no sandbox surface nudge; try one of: " + ", ".join(sandbox.SURFACES)
     )
     listed = run_cli(["sandbox", "--list"], {}, tmp_path)
     assert listed.stdout.split() == list(sandbox.SURFACES)
