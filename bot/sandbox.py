@@ -29,6 +29,7 @@ TODAY = NOW.date()
 Payload = dict[str, Any]
 # What every sample record shares: one workspace, one rep, one customer.
 SHARED = {"team_id": TEAM, "account": "Acme Corp", "created_at": NOW}
+NOTE_TEXT = "They asked for SSO on the Team plan; Gong quoted them 20% less for two years."
 
 
 def _note() -> FieldNote:
@@ -36,7 +37,7 @@ def _note() -> FieldNote:
     return FieldNote(
         id=42,
         author_id=REP,
-        text="They asked for SSO on the Team plan; Gong quoted them 20% less for two years.",
+        text=NOTE_TEXT,
         **SHARED,
         tags=[FieldNoteTag(team_id=TEAM, tag=tag, position=i) for i, tag in enumerate(tags)],
     )
@@ -110,9 +111,11 @@ def _digest() -> Payload:
         period_start=posted - timedelta(days=1),
     )
     notes = [
-        DigestNote(42, "pricing", REP, "Acme Corp", _note().text, NOW, used=False),
-        DigestNote(43, "pricing", "U0SANDREP2", "Globex", "Wants monthly billing.", NOW, False),
-        DigestNote(44, "competitor:gong", REP, None, "Gong demoed call scoring.", NOW, True),
+        DigestNote(42, "pricing", REP, "Acme Corp", NOTE_TEXT, NOW, used=False),
+        DigestNote(
+            43, "pricing", "U0SANDREP2", "Globex", "Wants monthly billing.", NOW, used=False
+        ),
+        DigestNote(44, "competitor:gong", REP, None, "Gong demoed call scoring.", NOW, used=True),
     ]
     counts = [TagCount("pricing", 2), TagCount("competitor:gong", 1)]
     notes_part = SectionContent(

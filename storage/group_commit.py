@@ -178,7 +178,7 @@ class GroupCommit:
 
 
 def _collect_rows(cursor: Any, ordered: list[_Call]) -> None:
-    """`executemany(returning=True)` leaves one result set per statement, in order."""
+    """A query of several statements leaves one result set per statement, in order."""
     for call in ordered:
         call.row = cursor.fetchone()
         cursor.nextset()
