@@ -53,7 +53,8 @@ class Deal(Base):
     __tablename__ = "deals"
     __table_args__ = (
         UniqueConstraint("team_id", "deal_id", name="uq_deals_team_deal"),
-        Index("ix_deals_team_owner", "team_id", "owner_id"),
+        # Owner first: see migration 0009 (a deal lookup must not pick this index).
+        Index("ix_deals_owner_team", "owner_id", "team_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -255,32 +256,6 @@ _INSERT_NEW_DEAL = _insert_new_deal()
 _INSERT_CLOSURE = insert(DealClosure).returning(DealClosure.id)
 
 
-def _new_closure_sql() -> TextClause:
-    """PostgreSQL: deal, closure and prompt claim in one statement (one round trip).
-
-    Returns (deal id, closure id), or no row when the deal is known. Same typed
-    parameters as `_INSERT_NEW_DEAL`, plus the closure's and the claim's. The claim's
-    key is `prompt_claim_key` spelled in SQL (the deal tests check the two agree).
-    """
-    closure_columns = ", ".join(_CLOSURE_COLUMNS)
-    closure_values = ", ".join("id" if c == "deal_ref" else f":{c}" for c in _CLOSURE_COLUMNS)
-    sql = f"""
-        WITH new_deal AS ({_INSERT_NEW_DEAL.text}),
-        new_closure AS (
-            INSERT INTO deal_closures ({closure_columns})
-            SELECT {closure_values} FROM new_deal RETURNING id, deal_ref
-        ),
-        prompt_claim AS (
-            INSERT INTO claims (key, team_id, claimed_at, attempts)
-            SELECT CAST(:claim AS TEXT) || ':' || id || ':' || :owner_id, :team_id, :created_at, 1
-            FROM new_closure WHERE :wants_prompt
-        )
-        SELECT deal_ref, id FROM new_closure"""
-    closure = DealClosure.__table__.columns
-    extra = _typed([closure.closed_at, closure.wants_prompt])
-    return text(sql).bindparams(*_typed(_DEAL_COLUMNS), *extra, bindparam("claim", PROMPT_CLAIM))
-
-
 _CLOSURE_COLUMNS = (
     "team_id",
     "deal_ref",
@@ -290,7 +265,47 @@ _CLOSURE_COLUMNS = (
     "created_at",
     "wants_prompt",
 )
-_NEW_CLOSURE = _new_closure_sql()
+
+
+def _new_closures_sql() -> group_commit.BatchStatement:
+    """PostgreSQL: deals, their closures and prompt claims for a whole batch, one statement.
+
+    Returns (n, deal id, closure id) for each deal stored, nothing for a known one.
+    The claim's key is `prompt_claim_key` spelled in SQL (the deal tests check the two
+    agree). Rows are inserted in the batch's order, so that two processes take the
+    unique index's locks in the same order.
+    """
+    deal_columns = ", ".join(c.name for c in _DEAL_COLUMNS)
+    closure_values = ", ".join(
+        "d.id" if c == "deal_ref" else f"input.{c}" for c in _CLOSURE_COLUMNS
+    )
+    sql = f"""
+        WITH input AS ({{input}}),
+        new_deal AS (
+            INSERT INTO deals ({deal_columns})
+            SELECT {deal_columns} FROM input ORDER BY n
+            ON CONFLICT (team_id, deal_id) DO NOTHING RETURNING id, team_id, deal_id
+        ),
+        new_closure AS (
+            INSERT INTO deal_closures ({", ".join(_CLOSURE_COLUMNS)})
+            SELECT {closure_values}
+            FROM new_deal d JOIN input USING (team_id, deal_id) ORDER BY n
+            RETURNING id, deal_ref, team_id, owner_id, created_at, wants_prompt
+        ),
+        prompt_claim AS (
+            INSERT INTO claims (key, team_id, claimed_at, attempts)
+            SELECT '{PROMPT_CLAIM}:' || id || ':' || owner_id, team_id, created_at, 1
+            FROM new_closure WHERE wants_prompt
+        )
+        SELECT input.n, c.deal_ref, c.id
+        FROM new_closure c JOIN new_deal d ON d.id = c.deal_ref
+        JOIN input ON input.team_id = d.team_id AND input.deal_id = d.deal_id"""
+    closure = DealClosure.__table__.columns
+    columns = {c.name: c.type for c in [*_DEAL_COLUMNS, closure.closed_at, closure.wants_prompt]}
+    return group_commit.BatchStatement(sql, columns, returns_rows=True)
+
+
+_NEW_CLOSURES = _new_closures_sql()
 
 
 def _deal_values(new: NewDeal) -> dict[str, object]:
@@ -312,7 +327,7 @@ def _record_if_new(
         with db.session() as session:
             return _insert_one_by_one(session.connection(), created, new, wants_prompt, now)
     params = {**created, "closed_at": new.closed_at, "wants_prompt": wants_prompt}
-    row = group_commit.grouped(db, _NEW_CLOSURE, order=_by_deal, returns_rows=True).run(params)
+    row = group_commit.grouped(db, _NEW_CLOSURES, order=_by_deal).run(params)
     if row is None:
         return None
     deal_ref, closure_id = row
@@ -490,15 +505,26 @@ _MARK_PROMPTED = (
 )
 
 
-def _prompted_sql() -> TextClause:
-    """PostgreSQL: where the prompt went, and its claim done, in one statement."""
+def _prompted_sql() -> group_commit.BatchStatement:
+    """PostgreSQL: where each prompt of a batch went, and its claim done, in one statement."""
     sql = """
-        WITH prompted AS (
-            UPDATE deal_closures SET prompt_channel = :channel, prompt_ts = :ts, prompted_at = :now
-            WHERE id = :closure_id
+        WITH input AS ({input}),
+        prompted AS (
+            UPDATE deal_closures SET
+                prompt_channel = input.channel, prompt_ts = input.ts, prompted_at = input.now
+            FROM input WHERE deal_closures.id = input.closure_id
         )
-        UPDATE claims SET done_at = :now, result = :ts WHERE key = :claim_key"""
-    return text(sql).bindparams(bindparam("now", type_=UTCDateTime()))
+        UPDATE claims SET done_at = input.now, result = input.ts
+        FROM input WHERE claims.key = input.claim_key"""
+    closure, claim = DealClosure.__table__.columns, claims.Claim.__table__.columns
+    columns = {
+        "closure_id": closure.id.type,
+        "channel": closure.prompt_channel.type,
+        "ts": closure.prompt_ts.type,
+        "now": closure.prompted_at.type,
+        "claim_key": claim.key.type,
+    }
+    return group_commit.BatchStatement(sql, columns, returns_rows=False)
 
 
 _PROMPTED = _prompted_sql()
@@ -520,7 +546,7 @@ def mark_prompted(
             session.connection().execute(_MARK_PROMPTED, params)
             claims.complete_in(session.connection(), claim_key, now, ts)
         return
-    group = group_commit.grouped(db, _PROMPTED, order=_by_closure, returns_rows=False)
+    group = group_commit.grouped(db, _PROMPTED, order=_by_closure)
     group.run({**params, "claim_key": claim_key})
 
 

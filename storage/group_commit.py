@@ -1,52 +1,75 @@
-"""Group commit: concurrent runs of one hot statement share a transaction and a round trip.
+"""Group commit: concurrent runs of one hot write share a statement, a transaction and a round trip.
 
 Under a burst of webhooks every request ran its own INSERT: its own round trip,
-its own commit (a WAL flush), its own PostgreSQL backend woken up. Most of a
-request's cost was that, and with dozens of backends and threads on a few cores
-the unlucky requests waited far longer than the rest. Here the requests that
-arrive while a batch is being written wait, and go together in the next one:
-one query string holding every statement, which PostgreSQL runs as one
-transaction — one round trip and one commit, whatever the size. (A pipelined
-`executemany` waits on the socket several times per batch, and under load each
-wait is another turn in the queue for the interpreter lock.)
+its own commit (a WAL flush), its own PostgreSQL backend woken up, its own parse
+and plan. Most of a request's cost was that, and with dozens of backends and
+threads on a few cores the unlucky requests waited far longer than the rest.
+Here the requests that arrive while a batch is being written wait, and go
+together in the next one: a single statement whose parameters are arrays, one
+element per caller (`BatchStatement`). PostgreSQL parses and plans it once per
+batch — once per connection after psycopg prepares it — and commits once,
+whatever the size. (One query string of a statement per caller cost the
+database four times as much per row: each statement was parsed and planned
+again. A pipelined `executemany` waits on the socket several times per batch,
+and under load each wait is another turn in the queue for the interpreter lock.)
 
 No extra thread: a caller that finds fewer than `WRITERS` batches being written
-becomes a *leader*: it writes everything queued (its own statement included),
-hands each caller its row, and passes the next batch to the first caller queued
-meanwhile (leader/follower). Callers are served in arrival order. Nothing is
+becomes a *leader*: it writes everything queued (its own call included), hands
+each caller its row, and passes the next batch to the first caller queued
+meanwhile (leader/follower). Callers are served in arrival order; a second call
+for the same key (the same deal sent twice at once) waits for the next batch, so
+it sees the first one committed, exactly as if each had run alone. Nothing is
 answered before its batch committed, so a row is as durable as if it ran alone.
 
-A batch that fails as a whole (one bad row aborts the transaction) is not
-retried as a batch: each of its callers runs its statement alone, so an error
-reaches only the caller it belongs to. PostgreSQL only; SQLite writes one
-transaction at a time anyway.
+A batch that fails as a whole (one bad row aborts the statement) is not retried
+as a batch: each of its callers runs its call alone, so an error reaches only
+the caller it belongs to. PostgreSQL only; SQLite writes one transaction at a
+time anyway.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-from sqlalchemy.sql.elements import TextClause
+from sqlalchemy.types import TypeEngine
 
 from storage.db import Database
 
 Params = Mapping[str, Any]
 # Batches of the same statement in two processes take their row locks in this
 # order, so they cannot deadlock on each other (e.g. two resends of two deals).
-OrderKey = Callable[[Params], Any]
+# Calls with the same key never share a batch.
+OrderKey = Callable[[Params], Hashable]
+
+
+@dataclass(frozen=True)
+class BatchStatement:
+    """One PostgreSQL statement that writes a whole batch.
+
+    `sql` reads the batch from `{input}`, a relation with one row per call: a
+    column per entry of `columns` (named as the call's parameters, typed as the
+    table column it is written to), and `n`, the row's position in the batch.
+    A statement that returns rows returns at most one per call, `n` first.
+    """
+
+    sql: str
+    columns: Mapping[str, TypeEngine[Any]]
+    returns_rows: bool
 
 
 class _Call:
-    """One caller's statement, and what it gets back."""
+    """One caller's parameters, and what it gets back."""
 
-    __slots__ = ("alone", "batch", "error", "params", "ready", "row")
+    __slots__ = ("alone", "batch", "error", "key", "params", "ready", "row")
 
-    def __init__(self, params: Params) -> None:
+    def __init__(self, params: Params, key: Hashable) -> None:
         self.params = params
+        self.key = key
         self.ready = threading.Event()
         # Set for the caller that writes this batch (the first of it).
         self.batch: list[_Call] | None = None
@@ -56,7 +79,7 @@ class _Call:
 
 
 class GroupCommit:
-    """Runs `statement` (a typed `text()`; at most one row back) for many callers at once."""
+    """Runs a `BatchStatement` for many callers at once; each gets its own row back."""
 
     MAX_BATCH = 100
     # Batches written at once. With one, a process waited for each round trip in turn
@@ -65,20 +88,16 @@ class GroupCommit:
     # two processes.
     WRITERS = 4
 
-    def __init__(
-        self, db: Database, statement: TextClause, *, order: OrderKey, returns_rows: bool
-    ) -> None:
+    def __init__(self, db: Database, statement: BatchStatement, *, order: OrderKey) -> None:
         assert not db.is_sqlite, "group commit is for PostgreSQL"
         self._db = db
         self._statement = statement
         self._order = order
-        self._returns_rows = returns_rows
-        self._compiled = statement.compile(dialect=db.engine.dialect)
-        self._processors = {
-            name: processor
-            for name, bind in self._compiled.binds.items()
-            if (processor := bind.type.bind_processor(db.engine.dialect)) is not None
-        }
+        self._sql = _with_input(statement, db)
+        self._processors = [
+            (name, column_type.bind_processor(db.engine.dialect))
+            for name, column_type in statement.columns.items()
+        ]
         self._lock = threading.Lock()
         self._queue: list[_Call] = []
         self._writers = 0
@@ -90,8 +109,8 @@ class GroupCommit:
             return len(self._queue)
 
     def run(self, params: Params) -> tuple[Any, ...] | None:
-        """The statement's row for these parameters (None when it returned none)."""
-        call = _Call(params)
+        """The statement's row for these parameters, `n` left out (None when it returned none)."""
+        call = _Call(params, self._order(params))
         with self._lock:
             self._queue.append(call)
             if self._writers < self.WRITERS:
@@ -102,26 +121,33 @@ class GroupCommit:
         if call.batch is not None:
             self._lead(call.batch)
         if call.alone:
-            return self._run_alone(params)
+            call.error = None
+            self._write([call])
         if call.error is not None:
             raise call.error
         return call.row
 
     def _take(self) -> list[_Call]:
-        """The next batch, in arrival order (called holding the lock)."""
-        batch, self._queue = self._queue[: self.MAX_BATCH], self._queue[self.MAX_BATCH :]
+        """The next batch, in arrival order, one call per key (called holding the lock)."""
+        batch: list[_Call] = []
+        keys: set[Hashable] = set()
+        waiting: list[_Call] = []
+        for call in self._queue:
+            if len(batch) == self.MAX_BATCH or call.key in keys:
+                waiting.append(call)
+            else:
+                batch.append(call)
+                keys.add(call.key)
+        self._queue = waiting
         return batch
 
     def _lead(self, batch: list[_Call]) -> None:
         """Write the batch, answer its callers, and hand the next batch to its first caller."""
         try:
-            if len(batch) == 1:
-                batch[0].row = self._run_alone(batch[0].params)
-            else:
-                self._write(batch)
+            self._write(batch)
         except Exception as error:
             for call in batch:
-                # A failed batch is retried statement by statement, each by its caller.
+                # A failed batch is retried call by call, each by its caller.
                 call.alone, call.error = len(batch) > 1, error
         finally:
             self._hand_over(batch)
@@ -141,61 +167,54 @@ class GroupCommit:
             following[0].ready.set()
 
     def _write(self, batch: list[_Call]) -> None:
-        """The batch's statements sent as one query: PostgreSQL runs the statements of one
-        query string as one transaction, so this is one round trip and one commit."""
-        ordered = sorted(batch, key=lambda call: self._order(call.params))
+        """One statement, one round trip, one commit. Through SQLAlchemy, so errors arrive
+        as SQLAlchemy's and a lost connection is dropped from the pool."""
+        ordered = sorted(batch, key=lambda call: call.key)
         with self._db.autocommit() as connection:
-            driver = connection.connection.driver_connection
-            assert driver is not None
-            try:
-                with psycopg.ClientCursor(driver) as cursor:
-                    statements = [
-                        cursor.mogrify(self._compiled.string, self._driver_params(call.params))
-                        for call in ordered
-                    ]
-                    cursor.execute(";\n".join(statements))
-                    if self._returns_rows:
-                        _collect_rows(cursor, ordered)
-            except Exception:
-                if driver.broken:
-                    connection.invalidate()
-                raise
+            result = connection.exec_driver_sql(self._sql, self._arrays(ordered))
+            rows = result.all() if self._statement.returns_rows else []
+        for n, *row in rows:
+            ordered[n - 1].row = tuple(row)
 
-    def _run_alone(self, params: Params) -> tuple[Any, ...] | None:
-        """Through SQLAlchemy, so errors arrive as SQLAlchemy's and a lost connection is
-        dropped from the pool."""
-        with self._db.autocommit() as connection:
-            result = connection.execute(self._statement, dict(params))
-            row = result.first() if self._returns_rows else None
-        return tuple(row) if row is not None else None
-
-    def _driver_params(self, params: Params) -> dict[str, Any]:
-        """What SQLAlchemy would hand the driver: defaults filled in, typed values converted."""
-        values = self._compiled.construct_params(dict(params))
-        for name, processor in self._processors.items():
-            values[name] = processor(values[name])
-        return values
+    def _arrays(self, ordered: list[_Call]) -> dict[str, list[Any]]:
+        """Each column's values, converted as SQLAlchemy would hand them to the driver."""
+        arrays = {}
+        for name, processor in self._processors:
+            values = [call.params[name] for call in ordered]
+            arrays[name] = values if processor is None else [processor(v) for v in values]
+        return arrays
 
 
-def _collect_rows(cursor: Any, ordered: list[_Call]) -> None:
-    """A query of several statements leaves one result set per statement, in order."""
-    for call in ordered:
-        call.row = cursor.fetchone()
-        cursor.nextset()
+_LENGTH = re.compile(r"\(.*?\)")
+
+
+def _with_input(statement: BatchStatement, db: Database) -> str:
+    """The statement with `{input}` spelled out as the arrays unnested side by side.
+
+    Arrays are cast to the columns' types without their length or precision:
+    an explicit cast would cut a too-long text short, where writing it to the
+    column refuses it, as a single INSERT would.
+    """
+    dialect = db.engine.dialect
+    casts = [
+        f"%({name})s::{_LENGTH.sub('', column_type.compile(dialect))}[]"
+        for name, column_type in statement.columns.items()
+    ]
+    names = ", ".join([*statement.columns, "n"])
+    rows = f"SELECT * FROM unnest({', '.join(casts)}) WITH ORDINALITY AS input({names})"
+    return statement.sql.format(input=rows)
 
 
 _groups: weakref.WeakKeyDictionary[Database, dict[int, GroupCommit]] = weakref.WeakKeyDictionary()
 _groups_lock = threading.Lock()
 
 
-def grouped(
-    db: Database, statement: TextClause, *, order: OrderKey, returns_rows: bool
-) -> GroupCommit:
+def grouped(db: Database, statement: BatchStatement, *, order: OrderKey) -> GroupCommit:
     """The one `GroupCommit` of this statement on this database (callers must share it)."""
     with _groups_lock:
         groups = _groups.setdefault(db, {})
         group = groups.get(id(statement))
         if group is None:
-            group = GroupCommit(db, statement, order=order, returns_rows=returns_rows)
+            group = GroupCommit(db, statement, order=order)
             groups[id(statement)] = group
         return group

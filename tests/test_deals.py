@@ -28,12 +28,14 @@ from tests.conftest import (
     MANAGER,
     OTHER_REP,
     REP,
+    START,
     TEAM,
     WEBHOOK_SECRET,
     RunningBot,
     tick_concurrently,
 )
 from tests.slack_requests import Reply, http_post
+from tests.throwaway_db import throwaway_postgres
 
 ACME = {
     "deal_id": "crm-1001",
@@ -938,3 +940,44 @@ def test_closures_and_answers_are_tracked_by_id_for_digests(bot: RunningBot) -> 
         ("lost", "competitor", 1)
     ]
     assert deals.top_competitors(bot.db, TEAM, since, 5) == [("Gong", 1)]
+
+
+def test_a_resend_finds_its_deal_by_the_unique_key_even_on_a_plan_made_early(
+    database_url: str,
+) -> None:
+    """A prepared statement's generic plan, made while the table was small, lives as long
+    as its connection: it must not be one that reads every deal of the team."""
+    if database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL's plan cache; SQLite plans each statement anew")
+    with throwaway_postgres(database_url, "perspective_plan") as url:
+        db = Database(url)
+        db.upgrade()
+        for n in range(20):
+            deals.record_deal(db, new_deal(f"crm-{n}", owner_id=f"U0REP{n % 3}"), True, START)
+        lookup = str(deals._FIND_DEAL.compile(dialect=db.engine.dialect))
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+            prepare = lookup % {"team_id": "$1", "deal_id": "$2"}
+            connection.exec_driver_sql(f"PREPARE find_deal AS {prepare}")
+            plan = connection.exec_driver_sql(
+                f"EXPLAIN EXECUTE find_deal('{TEAM}', 'crm-3')"
+            ).scalars()
+            plan_text = "\n".join(plan)
+        db.dispose()
+    assert "uq_deals_team_deal" in plan_text, plan_text
+
+
+def new_deal(deal_id: str, *, owner_id: str) -> deals.NewDeal:
+    return deals.NewDeal(
+        team_id=TEAM,
+        deal_id=deal_id,
+        name=f"Deal {deal_id}",
+        account="Acme",
+        amount=Decimal("1000.00"),
+        currency="USD",
+        outcome="won",
+        owner_id=owner_id,
+        owner_email=None,
+        closed_at=START,
+        source="webhook",
+    )

@@ -49,28 +49,26 @@ def new_deal(deal_id: str, *, team_id: str = TEAM, outcome: str = "lost") -> New
 
 class Batches:
     """With one writer: holds the first write until the other callers queue behind it,
-    and records the size of every batch written together."""
+    and records the size of every write after it (a caller rerun alone counts one)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.sizes: list[int] = []
         self.group: GroupCommit | None = None
         self._release = threading.Event()
         self._first_write_started = threading.Event()
-        run_alone, write = GroupCommit._run_alone, GroupCommit._write
+        write = GroupCommit._write
 
-        def held_run_alone(group: GroupCommit, params: Any) -> Any:
-            self.group = group
-            self._first_write_started.set()
-            self._release.wait(timeout=30)
-            return run_alone(group, params)
-
-        def counted_write(group: GroupCommit, batch: list) -> None:
-            self.sizes.append(len(batch))
+        def held_write(group: GroupCommit, batch: list) -> None:
+            if self.group is None:
+                self.group = group
+                self._first_write_started.set()
+                self._release.wait(timeout=30)
+            else:
+                self.sizes.append(len(batch))
             write(group, batch)
 
         monkeypatch.setattr(GroupCommit, "WRITERS", 1)
-        monkeypatch.setattr(GroupCommit, "_run_alone", held_run_alone)
-        monkeypatch.setattr(GroupCommit, "_write", counted_write)
+        monkeypatch.setattr(GroupCommit, "_write", held_write)
 
     def run(self, first: Callable[[], Any], queued: list[Callable[[], Any]]) -> list[Any]:
         """`first` starts writing alone; `queued` wait behind it, then go as one batch."""
@@ -113,11 +111,12 @@ def test_callers_queued_behind_a_write_share_one_transaction(
 ) -> None:
     batches = Batches(monkeypatch)
     later = [record(pg, new_deal(f"crm-{n}")) for n in range(2, 7)]
-    # The same deal twice in one batch: stored once, the second send is a resend.
+    # The same deal twice in the queue: the second waits for the next batch, and finds
+    # the deal stored by the first.
     later.append(record(pg, new_deal("crm-3")))
     first, *rest = batches.run(record(pg, new_deal("crm-1")), later)
 
-    assert batches.sizes == [6]
+    assert batches.sizes == [5, 1]
     assert first.closure is not None and first.deal.deal_id == "crm-1"
     stored = [r for r in rest if r.closure is not None]
     assert sorted(r.deal.deal_id for r in stored) == [f"crm-{n}" for n in range(2, 7)]
@@ -142,7 +141,7 @@ def test_a_bad_row_fails_only_its_own_caller(pg: Database, monkeypatch: pytest.M
     ]
     first, good, bad, other = batches.run(record(pg, new_deal("crm-1")), later)
 
-    assert batches.sizes == [3]
+    assert batches.sizes == [3, 1, 1, 1]  # the batch, then each caller alone
     assert isinstance(bad, DataError)
     assert [r.deal.deal_id for r in (first, good, other)] == ["crm-1", "crm-2", "crm-4"]
     with pg.session() as session:
@@ -194,7 +193,7 @@ def test_many_callers_with_several_writers_each_get_their_own_row(pg: Database) 
 def test_text_that_looks_like_sql_goes_through_a_batch_unchanged(
     pg: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch binds its values client-side into one query string: quoting must hold."""
+    """A batch's values travel as arrays: every element must arrive as it was sent."""
     names = ["50% off %s %(x)s", "O'Brien; DROP TABLE deals; --", "✓ \\ back\\slash", "$1 $$"]
     odd = [replace(new_deal(f"crm-{n}"), name=name) for n, name in enumerate(names, start=2)]
     batches = Batches(monkeypatch)
@@ -204,3 +203,25 @@ def test_text_that_looks_like_sql_goes_through_a_batch_unchanged(
     with pg.session() as session:
         stored = dict(session.execute(select(Deal.deal_id, Deal.name)).tuples().all())
     assert [stored[deal.deal_id] for deal in odd] == names
+
+
+def test_missing_values_go_through_a_batch_as_nulls(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column may be NULL for every call of a batch (no account, no amount, no owner)."""
+    bare = [
+        replace(new_deal(f"crm-{n}"), account=None, amount=None, currency=None, owner_id=None)
+        for n in range(2, 5)
+    ]
+    batches = Batches(monkeypatch)
+    _, *rest = batches.run(record(pg, new_deal("crm-1")), [record(pg, d) for d in bare])
+
+    assert batches.sizes == [3]
+    assert all(r.closure is not None and not r.closure.wants_prompt for r in rest)
+    with pg.session() as session:
+        stored = session.execute(
+            select(Deal.account, Deal.amount, Deal.owner_id).where(Deal.deal_id != "crm-1")
+        ).all()
+        claimed = session.scalar(select(func.count(Claim.key)))
+    assert stored == [(None, None, None)] * 3
+    assert claimed == 1  # only crm-1 has an owner to ask
