@@ -90,11 +90,15 @@ def run_against(args: argparse.Namespace, url: str, workdir: Path, slack: FakeSl
         for log in logs:
             wait_until_serving(log)
         bodies, unique = deal_bodies(args.deals, args.duplicates)
+        cpu_before = cpu_seconds(servers)
         started = time.perf_counter()
         results = asyncio.run(send_all(port, bodies, args.concurrency))
         answered = time.perf_counter()
         during = slack.calls("chat.postMessage")
         report(results, answered - started, args, url)
+        print(
+            f"  server CPU: {(cpu_seconds(servers) - cpu_before) / len(results) * 1000:.2f} ms a request"
+        )
         return verify(results, unique, url, slack, (answered, during))
     finally:
         for server in servers:
@@ -107,6 +111,15 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def cpu_seconds(servers: list[subprocess.Popen]) -> float:
+    """CPU time (user + system) the servers have used so far, from /proc (Linux)."""
+    ticks = 0
+    for server in servers:
+        fields = Path(f"/proc/{server.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_serving(log: Path) -> None:

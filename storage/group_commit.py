@@ -5,13 +5,15 @@ its own commit (a WAL flush), its own PostgreSQL backend woken up, its own parse
 and plan. Most of a request's cost was that, and with dozens of backends and
 threads on a few cores the unlucky requests waited far longer than the rest.
 Here the requests that arrive while a batch is being written wait, and go
-together in the next one: a single statement whose parameters are arrays, one
-element per caller (`BatchStatement`). PostgreSQL parses and plans it once per
-batch — once per connection after psycopg prepares it — and commits once,
+together in the next one: a single statement that reads the batch from one
+parameter, a JSON array with a row per caller (`BatchStatement`). PostgreSQL
+parses and plans it once per connection (psycopg prepares it) and commits once,
 whatever the size. (One query string of a statement per caller cost the
 database four times as much per row: each statement was parsed and planned
-again. A pipelined `executemany` waits on the socket several times per batch,
-and under load each wait is another turn in the queue for the interpreter lock.)
+again. A typed array per column cost the serving process more to dump than the
+rest of the batch. A pipelined `executemany` waits on the socket several times
+per batch, and under load each wait is another turn in the queue for the
+interpreter lock.)
 
 No extra thread: a caller that finds fewer than `WRITERS` batches being written
 becomes a *leader*: it writes everything queued (its own call included), hands
@@ -29,6 +31,7 @@ time anyway.
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import weakref
@@ -95,8 +98,9 @@ class GroupCommit:
         self._order = order
         self._sql = _with_input(statement, db)
         self._processors = [
-            (name, column_type.bind_processor(db.engine.dialect))
+            (name, processor)
             for name, column_type in statement.columns.items()
+            if (processor := column_type.bind_processor(db.engine.dialect)) is not None
         ]
         self._lock = threading.Lock()
         self._queue: list[_Call] = []
@@ -171,37 +175,45 @@ class GroupCommit:
         as SQLAlchemy's and a lost connection is dropped from the pool."""
         ordered = sorted(batch, key=lambda call: call.key)
         with self._db.autocommit() as connection:
-            result = connection.exec_driver_sql(self._sql, self._arrays(ordered))
+            result = connection.exec_driver_sql(self._sql, self._rows(ordered))
             rows = result.all() if self._statement.returns_rows else []
         for n, *row in rows:
             ordered[n - 1].row = tuple(row)
 
-    def _arrays(self, ordered: list[_Call]) -> dict[str, list[Any]]:
-        """Each column's values, converted as SQLAlchemy would hand them to the driver."""
-        arrays = {}
-        for name, processor in self._processors:
-            values = [call.params[name] for call in ordered]
-            arrays[name] = values if processor is None else [processor(v) for v in values]
-        return arrays
+    def _rows(self, ordered: list[_Call]) -> dict[str, str]:
+        """The batch as one JSON array of rows, values converted as SQLAlchemy would hand
+        them to the driver (one parameter: dumping a typed array per column cost the
+        serving process more than everything else it does for a batch)."""
+        rows = []
+        for call in ordered:
+            row = {name: call.params[name] for name in self._statement.columns}
+            for name, processor in self._processors:
+                row[name] = processor(row[name])
+            rows.append(row)
+        return {"batch": json.dumps(rows, default=str)}
 
 
 _LENGTH = re.compile(r"\(.*?\)")
 
 
 def _with_input(statement: BatchStatement, db: Database) -> str:
-    """The statement with `{input}` spelled out as the arrays unnested side by side.
+    """The statement with `{input}` spelled out: the batch's JSON rows as typed columns.
 
-    Arrays are cast to the columns' types without their length or precision:
-    an explicit cast would cut a too-long text short, where writing it to the
-    column refuses it, as a single INSERT would.
+    Columns are typed without their length or precision: converting to a length
+    would cut a too-long text short, where writing it to the column refuses it,
+    as a single INSERT would. Decimals and datetimes travel as text, which
+    PostgreSQL reads back exactly.
     """
     dialect = db.engine.dialect
-    casts = [
-        f"%({name})s::{_LENGTH.sub('', column_type.compile(dialect))}[]"
+    typed = ", ".join(
+        f"{name} {_LENGTH.sub('', column_type.compile(dialect))}"
         for name, column_type in statement.columns.items()
-    ]
+    )
     names = ", ".join([*statement.columns, "n"])
-    rows = f"SELECT * FROM unnest({', '.join(casts)}) WITH ORDINALITY AS input({names})"
+    rows = (
+        f"SELECT * FROM ROWS FROM (json_to_recordset(%(batch)s::json) AS ({typed})) "
+        f"WITH ORDINALITY AS input({names})"
+    )
     return statement.sql.format(input=rows)
 
 

@@ -193,13 +193,19 @@ def test_many_callers_with_several_writers_each_get_their_own_row(pg: Database) 
 def test_text_that_looks_like_sql_goes_through_a_batch_unchanged(
     pg: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch's values travel as arrays: every element must arrive as it was sent."""
-    names = ["50% off %s %(x)s", "O'Brien; DROP TABLE deals; --", "✓ \\ back\\slash", "$1 $$"]
+    """A batch's values travel as JSON text: every value must arrive as it was sent."""
+    names = [
+        "50% off %s %(x)s",
+        "O'Brien; DROP TABLE deals; --",
+        "✓ \\ back\\slash",
+        "$1 $$",
+        'say "hi"\n{"name": null}',
+    ]
     odd = [replace(new_deal(f"crm-{n}"), name=name) for n, name in enumerate(names, start=2)]
     batches = Batches(monkeypatch)
     batches.run(record(pg, new_deal("crm-1")), [record(pg, deal) for deal in odd])
 
-    assert batches.sizes == [4]
+    assert batches.sizes == [5]
     with pg.session() as session:
         stored = dict(session.execute(select(Deal.deal_id, Deal.name)).tuples().all())
     assert [stored[deal.deal_id] for deal in odd] == names
