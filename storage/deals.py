@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -270,10 +270,15 @@ _CLOSURE_COLUMNS = (
 def _new_closures_sql() -> group_commit.BatchStatement:
     """PostgreSQL: deals, their closures and prompt claims for a whole batch, one statement.
 
-    Returns (n, deal id, closure id) for each deal stored, nothing for a known one.
-    The claim's key is `prompt_claim_key` spelled in SQL (the deal tests check the two
-    agree). Rows are inserted in the batch's order, so that two processes take the
-    unique index's locks in the same order.
+    Returns (n, deal id, closure id) for each deal stored, and (n, deal id, NULL, the
+    stored deal's columns) for each deal stored before, so that a plain resend costs
+    no more round trips. The stored deals are read from the statement's snapshot: a
+    deal another transaction committed meanwhile returns no row, and is looked up
+    afterwards. Each is looked up by its key in a LATERAL subquery that cannot be
+    turned into a join: a prepared plan made while the table was small would
+    otherwise read the whole table for every batch. The claim's key is `prompt_claim_key` spelled in SQL (the deal tests
+    check the two agree). Rows are inserted in the batch's order, so that two
+    processes take the unique index's locks in the same order.
     """
     deal_columns = ", ".join(c.name for c in _DEAL_COLUMNS)
     closure_values = ", ".join(
@@ -297,7 +302,13 @@ def _new_closures_sql() -> group_commit.BatchStatement:
             SELECT '{PROMPT_CLAIM}:' || id || ':' || owner_id, team_id, created_at, 1
             FROM new_closure WHERE wants_prompt
         )
-        SELECT input.n, c.deal_ref, c.id
+        SELECT input.n, known.id, NULL, {", ".join(f"known.{c}" for c in _KNOWN_COLUMNS)}
+        FROM input CROSS JOIN LATERAL (
+            SELECT * FROM deals
+            WHERE deals.team_id = input.team_id AND deals.deal_id = input.deal_id LIMIT 1
+        ) known
+        UNION ALL
+        SELECT input.n, c.deal_ref, c.id, {", ".join("NULL" for _ in _KNOWN_COLUMNS)}
         FROM new_closure c JOIN new_deal d ON d.id = c.deal_ref
         JOIN input ON input.team_id = d.team_id AND input.deal_id = d.deal_id"""
     closure = DealClosure.__table__.columns
@@ -305,6 +316,8 @@ def _new_closures_sql() -> group_commit.BatchStatement:
     return group_commit.BatchStatement(sql, columns, returns_rows=True)
 
 
+# What a resend is answered with, read in the intake's statement (all but the key).
+_KNOWN_COLUMNS = [c.name for c in _DEAL_COLUMNS if c.name not in ("team_id", "deal_id")]
 _NEW_CLOSURES = _new_closures_sql()
 
 
@@ -318,8 +331,9 @@ def _record_if_new(
     """A deal seen for the first time, stored with its closure; None when the deal is known.
 
     On PostgreSQL one statement does it all, and the intakes of a burst share a
-    transaction (`storage.group_commit`); SQLite cannot write in a WITH, so there the
-    same rows are inserted one by one in a transaction.
+    transaction (`storage.group_commit`); it also answers a resend of the outcome
+    already stored, which changes nothing. SQLite cannot write in a WITH, so there
+    the same rows are inserted one by one in a transaction.
     """
     created = {"team_id": new.team_id, "deal_id": new.deal_id, "source": new.source}
     created |= {"created_at": now, **_deal_values(new)}
@@ -330,9 +344,20 @@ def _record_if_new(
     row = group_commit.grouped(db, _NEW_CLOSURES, order=_by_deal).run(params)
     if row is None:
         return None
-    deal_ref, closure_id = row
+    deal_ref, closure_id, *known = row
+    if closure_id is None:
+        return _resent(Deal(id=deal_ref, team_id=new.team_id, deal_id=new.deal_id), known, new)
     deal = Deal(id=deal_ref, **created)
     return Recorded(deal, _closure(closure_id, deal, new, wants_prompt, now))
+
+
+def _resent(deal: Deal, known: list[Any], new: NewDeal) -> Recorded | None:
+    """A known deal sent again with the outcome it has: answered as stored. A changed
+    outcome returns None, for `_record_known` to decide under its conditional update."""
+    for name, value in zip(_KNOWN_COLUMNS, known, strict=True):
+        setattr(deal, name, value)
+    deal.created_at = deal.created_at.astimezone(UTC)
+    return Recorded(deal, None) if deal.outcome == new.outcome else None
 
 
 def _by_deal(params: Mapping[str, Any]) -> tuple[str, str]:
@@ -506,16 +531,23 @@ _MARK_PROMPTED = (
 
 
 def _prompted_sql() -> group_commit.BatchStatement:
-    """PostgreSQL: where each prompt of a batch went, and its claim done, in one statement."""
+    """PostgreSQL: where each prompt of a batch went, and its claim done, in one statement.
+
+    The `= ANY(ARRAY(…))` conditions repeat the joins so that both tables are read
+    through their keys: joined only to the batch (which PostgreSQL guesses at 100
+    rows), a plan made while the tables were small reads them whole.
+    """
     sql = """
         WITH input AS ({input}),
         prompted AS (
             UPDATE deal_closures SET
                 prompt_channel = input.channel, prompt_ts = input.ts, prompted_at = input.now
             FROM input WHERE deal_closures.id = input.closure_id
+            AND deal_closures.id = ANY(ARRAY(SELECT closure_id FROM input))
         )
         UPDATE claims SET done_at = input.now, result = input.ts
-        FROM input WHERE claims.key = input.claim_key"""
+        FROM input WHERE claims.key = input.claim_key
+        AND claims.key = ANY(ARRAY(SELECT claim_key FROM input))"""
     closure, claim = DealClosure.__table__.columns, claims.Claim.__table__.columns
     columns = {
         "closure_id": closure.id.type,
