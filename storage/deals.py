@@ -533,9 +533,11 @@ _MARK_PROMPTED = (
 def _prompted_sql() -> group_commit.BatchStatement:
     """PostgreSQL: where each prompt of a batch went, and its claim done, in one statement.
 
-    The `= ANY(ARRAY(…))` conditions repeat the joins so that both tables are read
-    through their keys: joined only to the batch (which PostgreSQL guesses at 100
-    rows), a plan made while the tables were small reads them whole.
+    An UPDATE's own table cannot be read through a LATERAL lookup, so the statement
+    is planned for each batch (not prepared: a plan made while the tables were small
+    reads them whole, for as long as its connection lives), and the `= ANY(ARRAY(…))`
+    conditions repeat the joins as key conditions: joined only to the batch, which
+    PostgreSQL guesses at 100 rows, a scan of the table would look cheaper.
     """
     sql = """
         WITH input AS ({input}),
@@ -556,7 +558,7 @@ def _prompted_sql() -> group_commit.BatchStatement:
         "now": closure.prompted_at.type,
         "claim_key": claim.key.type,
     }
-    return group_commit.BatchStatement(sql, columns, returns_rows=False)
+    return group_commit.BatchStatement(sql, columns, returns_rows=False, prepared=False)
 
 
 _PROMPTED = _prompted_sql()

@@ -39,6 +39,8 @@ from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
+from sqlalchemy import Connection, CursorResult
 from sqlalchemy.types import TypeEngine
 
 from storage.db import Database
@@ -63,6 +65,11 @@ class BatchStatement:
     sql: str
     columns: Mapping[str, TypeEngine[Any]]
     returns_rows: bool
+    # False: planned again for every batch, never prepared. A prepared statement keeps
+    # the plan it got while its tables were small (a scan of the whole table) for as
+    # long as its connection lives; a statement whose plan cannot be pinned to its
+    # keys in SQL must be planned against the tables as they are now.
+    prepared: bool = True
 
 
 class _Call:
@@ -105,6 +112,11 @@ class GroupCommit:
         self._lock = threading.Lock()
         self._queue: list[_Call] = []
         self._writers = 0
+
+    @property
+    def sql(self) -> str:
+        """The statement as sent, `%(batch)s` standing for the batch's JSON rows."""
+        return self._sql
 
     @property
     def queued(self) -> int:
@@ -175,10 +187,21 @@ class GroupCommit:
         as SQLAlchemy's and a lost connection is dropped from the pool."""
         ordered = sorted(batch, key=lambda call: call.key)
         with self._db.autocommit() as connection:
-            result = connection.exec_driver_sql(self._sql, self._rows(ordered))
+            result = self._execute(connection, self._rows(ordered))
             rows = result.all() if self._statement.returns_rows else []
         for n, *row in rows:
             ordered[n - 1].row = tuple(row)
+
+    def _execute(self, connection: Connection, rows: dict[str, str]) -> CursorResult[Any]:
+        if self._statement.prepared:
+            return connection.exec_driver_sql(self._sql, rows)
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        threshold, driver.prepare_threshold = driver.prepare_threshold, None
+        try:
+            return connection.exec_driver_sql(self._sql, rows)
+        finally:
+            driver.prepare_threshold = threshold
 
     def _rows(self, ordered: list[_Call]) -> dict[str, str]:
         """The batch as one JSON array of rows, values converted as SQLAlchemy would hand

@@ -231,3 +231,21 @@ def test_missing_values_go_through_a_batch_as_nulls(
         claimed = session.scalar(select(func.count(Claim.key)))
     assert stored == [(None, None, None)] * 3
     assert claimed == 1  # only crm-1 has an owner to ask
+
+
+def test_the_intake_is_prepared_once_and_prompt_marks_are_planned_every_time(
+    pg: Database,
+) -> None:
+    """Calls one after another reuse one pooled connection: the intake's statement is
+    prepared there, the prompt marks' never (their plan must follow the tables' growth)."""
+    closures = [deals.record_deal(pg, new_deal(f"crm-{n}"), True, NOW).closure for n in range(8)]
+    for index, closure in enumerate(closures):
+        assert closure is not None
+        key = deals.prompt_claim_key(closure.id, "U0REP")
+        deals.mark_prompted(pg, closure.id, ("D0REP", f"1.{index}"), NOW, key)
+
+    with pg.autocommit() as connection:
+        prepared = connection.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
+        statements = list(prepared.scalars())
+    assert sum("INSERT INTO deals" in s for s in statements) == 1
+    assert not any("UPDATE deal_closures" in s for s in statements)
