@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, select, text
+from sqlalchemy import Engine, PoolProxiedConnection, create_engine, event, make_url, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,7 +31,7 @@ class Database:
         # Its busy handler polls with sleeps of up to 100 ms, so threads of one
         # process queue on this lock instead (other processes still use the timeout).
         self._writer = threading.RLock() if self.is_sqlite else contextlib.nullcontext()
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit = None if self.is_sqlite else _autocommit_engine(url)
 
     @property
     def is_sqlite(self) -> bool:
@@ -48,15 +48,22 @@ class Database:
             yield session
 
     @contextmanager
-    def autocommit(self) -> Iterator[Connection]:
-        """A PostgreSQL connection on which each statement commits on its own.
+    def autocommit(self) -> Iterator[PoolProxiedConnection]:
+        """A pooled PostgreSQL driver connection on which each statement commits on its own.
 
         For hot paths written as one statement (writes chained in a WITH): sent
         alone it is one round trip, where a transaction adds a BEGIN and a COMMIT.
+        The caller drives the driver itself and translates its errors
+        (`storage.group_commit`): SQLAlchemy's connection and result objects cost
+        more per statement than psycopg's work, and switching a connection of the
+        main pool to autocommit and back cost as much again.
         """
-        assert not self.is_sqlite, "SQLite has no writes in WITH; use session()"
-        with self._autocommit.connect() as connection:
+        assert self._autocommit is not None, "SQLite has no writes in WITH; use session()"
+        connection = self._autocommit.raw_connection()
+        try:
             yield connection
+        finally:
+            connection.close()
 
     def healthy(self) -> bool:
         try:
@@ -76,6 +83,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._autocommit is not None:
+            self._autocommit.dispose()
 
 
 def each_row(db: Database, model: Any, batch: int = 1000) -> Iterator[Any]:
@@ -100,6 +109,14 @@ def _create_engine(url: str, pool_size: int) -> Engine:
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def _autocommit_engine(url: str) -> Engine:
+    """Its own small pool: group commit writes at most a few batches at once per statement
+    (`GroupCommit.WRITERS`); callers beyond the pool wait for a connection."""
+    return create_engine(
+        url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=8, pool_recycle=1800
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, CursorResult
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import TypeEngine
 
 from storage.db import Database
@@ -65,7 +65,8 @@ class BatchStatement:
     sql: str
     columns: Mapping[str, TypeEngine[Any]]
     returns_rows: bool
-    # False: planned again for every batch, never prepared. A prepared statement keeps
+    # False: planned again for every batch, never prepared (psycopg prepares a statement
+    # run five times on a connection). A prepared statement keeps
     # the plan it got while its tables were small (a scan of the whole table) for as
     # long as its connection lives; a statement whose plan cannot be pinned to its
     # keys in SQL must be planned against the tables as they are now.
@@ -183,25 +184,27 @@ class GroupCommit:
             following[0].ready.set()
 
     def _write(self, batch: list[_Call]) -> None:
-        """One statement, one round trip, one commit. Through SQLAlchemy, so errors arrive
-        as SQLAlchemy's and a lost connection is dropped from the pool."""
+        """One statement, one round trip, one commit."""
         ordered = sorted(batch, key=lambda call: call.key)
-        with self._db.autocommit() as connection:
-            result = self._execute(connection, self._rows(ordered))
-            rows = result.all() if self._statement.returns_rows else []
-        for n, *row in rows:
+        for n, *row in self._execute(self._rows(ordered)):
             ordered[n - 1].row = tuple(row)
 
-    def _execute(self, connection: Connection, rows: dict[str, str]) -> CursorResult[Any]:
-        if self._statement.prepared:
-            return connection.exec_driver_sql(self._sql, rows)
-        driver = connection.connection.driver_connection
-        assert isinstance(driver, psycopg.Connection)
-        threshold, driver.prepare_threshold = driver.prepare_threshold, None
-        try:
-            return connection.exec_driver_sql(self._sql, rows)
-        finally:
-            driver.prepare_threshold = threshold
+    def _execute(self, params: dict[str, str]) -> list[tuple[Any, ...]]:
+        """Straight through psycopg (see `Database.autocommit`), its errors raised as
+        SQLAlchemy's, as every other query raises them. (A connection found broken is
+        dropped when it goes back: the pool's reset on return fails on it.)"""
+        prepare = None if self._statement.prepared else False
+        with self._db.autocommit() as connection:
+            driver = connection.driver_connection
+            assert isinstance(driver, psycopg.Connection)
+            try:
+                with driver.cursor() as cursor:
+                    cursor.execute(self._sql, params, prepare=prepare)
+                    return cursor.fetchall() if self._statement.returns_rows else []
+            except psycopg.Error as error:
+                raise DBAPIError.instance(
+                    self._sql, params, error, psycopg.Error, dialect=self._db.engine.dialect
+                ) from error
 
     def _rows(self, ordered: list[_Call]) -> dict[str, str]:
         """The batch as one JSON array of rows, values converted as SQLAlchemy would hand

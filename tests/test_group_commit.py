@@ -11,8 +11,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.exc import DataError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DataError, OperationalError
 
 from storage import deals
 from storage.claims import Claim
@@ -244,8 +244,27 @@ def test_the_intake_is_prepared_once_and_prompt_marks_are_planned_every_time(
         key = deals.prompt_claim_key(closure.id, "U0REP")
         deals.mark_prompted(pg, closure.id, ("D0REP", f"1.{index}"), NOW, key)
 
-    with pg.autocommit() as connection:
-        prepared = connection.exec_driver_sql("SELECT statement FROM pg_prepared_statements")
-        statements = list(prepared.scalars())
+    with pg.autocommit() as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [statement for (statement,) in cursor.fetchall()]
     assert sum("INSERT INTO deals" in s for s in statements) == 1
     assert not any("UPDATE deal_closures" in s for s in statements)
+
+
+def test_a_lost_connection_fails_its_batch_once_and_is_replaced(pg: Database) -> None:
+    deals.record_deal(pg, new_deal("crm-1"), True, NOW)  # leaves a connection in the pool
+    with pg.engine.connect() as connection:
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+
+    with pytest.raises(OperationalError):
+        deals.record_deal(pg, new_deal("crm-2"), True, NOW)
+    retried = deals.record_deal(pg, new_deal("crm-2"), True, NOW)
+
+    assert retried.closure is not None
+    with pg.session() as session:
+        assert sorted(session.scalars(select(Deal.deal_id))) == ["crm-1", "crm-2"]
