@@ -112,8 +112,9 @@ def _create_engine(url: str, pool_size: int) -> Engine:
 
 
 def _autocommit_engine(url: str) -> Engine:
-    """Its own small pool: group commit writes at most a few batches at once per statement
-    (`GroupCommit.WRITERS`); callers beyond the pool wait for a connection."""
+    """Its own small pool: group commit writes `GroupCommit.WRITERS` batches at once per
+    statement, and callers of a failed batch rerun theirs alone (beyond the pool they
+    wait for a connection)."""
     return create_engine(
         url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=8, pool_recycle=1800
     )

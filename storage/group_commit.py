@@ -93,11 +93,12 @@ class GroupCommit:
     """Runs a `BatchStatement` for many callers at once; each gets its own row back."""
 
     MAX_BATCH = 100
-    # Batches written at once. With one, a process waited for each round trip in turn
-    # (a single `serve` process lost a third of its throughput); four keep the
-    # database busy while the next batch gathers, and measured as well as two with
-    # two processes.
-    WRITERS = 4
+    # Batches of one statement written at once by one process. Since a batch costs
+    # one statement, one writer measured best with two `serve` processes (about a
+    # fifth more throughput than four, and a p99 lower by a quarter): batches grow
+    # while one is written, so there are fewer commits. A single process loses about
+    # a tenth of its throughput to waiting for each round trip in turn.
+    WRITERS = 1
 
     def __init__(self, db: Database, statement: BatchStatement, *, order: OrderKey) -> None:
         assert not db.is_sqlite, "group commit is for PostgreSQL"

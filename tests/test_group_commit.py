@@ -169,8 +169,10 @@ def test_prompted_marks_go_together_too(pg: Database, monkeypatch: pytest.Monkey
     assert done == 4
 
 
-def test_many_callers_with_several_writers_each_get_their_own_row(pg: Database) -> None:
-    assert GroupCommit.WRITERS > 1
+def test_many_callers_with_several_writers_each_get_their_own_row(
+    pg: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(GroupCommit, "WRITERS", 3)
     results: dict[str, Recorded] = {}
 
     def send(deal_id: str) -> None:
