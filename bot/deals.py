@@ -131,6 +131,9 @@ def _optional_text(data: Mapping[str, Any], field: str, limit: int) -> str | Non
         return None
     if not isinstance(value, str):
         raise _Invalid(field, f"{field} must be a string")
+    if "\x00" in value:
+        # PostgreSQL cannot store it (SQLite can): refused alike on both.
+        raise _Invalid(field, f"{field} must not contain NUL characters (\\u0000)")
     value = " ".join(value.split())
     if len(value) > limit:
         raise _Invalid(field, f"{field} must be at most {limit} characters")

@@ -342,6 +342,8 @@ def test_changed_outcome_is_recorded_and_prompts_again(bot: RunningBot) -> None:
         (b"[1, 2]", None, 400, "body"),
         ({k: v for k, v in ACME.items() if k != "deal_id"}, None, 400, "deal_id"),
         ({**ACME, "name": "  "}, None, 400, "name"),
+        ({**ACME, "name": "Acme\u0000 renewal"}, None, 400, "name"),
+        ({**ACME, "account": "Acme\u0000"}, None, 400, "account"),
         ({**ACME, "name": 42}, None, 400, "name"),
         ({**ACME, "amount": "lots"}, None, 400, "amount"),
         ({**ACME, "amount": True}, None, 400, "amount"),
