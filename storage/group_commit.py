@@ -65,11 +65,11 @@ class BatchStatement:
     sql: str
     columns: Mapping[str, TypeEngine[Any]]
     returns_rows: bool
-    # False: planned again for every batch, never prepared (psycopg prepares a statement
-    # run five times on a connection). A prepared statement keeps
-    # the plan it got while its tables were small (a scan of the whole table) for as
-    # long as its connection lives; a statement whose plan cannot be pinned to its
-    # keys in SQL must be planned against the tables as they are now.
+    # False: planned anew for every batch. Otherwise psycopg prepares a statement run
+    # five times on a connection, and PostgreSQL keeps the plan it made while the
+    # tables were small (a scan of the whole table) for as long as the connection
+    # lives; a statement whose plan cannot be pinned to its keys in SQL must be
+    # planned against the tables as they are.
     prepared: bool = True
 
 
@@ -130,10 +130,13 @@ class GroupCommit:
         """The statement's row for these parameters, `n` left out (None when it returned none)."""
         call = _Call(params, self._order(params))
         with self._lock:
-            self._queue.append(call)
             if self._writers < self.WRITERS:
+                # Nothing waits while a writer is free: a writer that finishes takes the
+                # queue, and gives up its place only when the queue is empty.
                 self._writers += 1
-                call.batch = self._take()
+                call.batch = [call]
+            else:
+                self._queue.append(call)
         if call.batch is None:
             call.ready.wait()  # until answered, or handed the lead with a batch to write
         if call.batch is not None:
