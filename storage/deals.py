@@ -9,16 +9,14 @@ autoincrement ids and timestamps so digests can track what they already showed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    BindParameter,
     Boolean,
-    Column,
     ColumnElement,
     Connection,
     ForeignKey,
@@ -229,12 +227,13 @@ _SUPERSEDE = (
 
 
 def _insert_new_deal() -> TextClause:
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id, the same SQL on both databases.
+    """SQLite: INSERT … ON CONFLICT DO NOTHING RETURNING id.
 
     A new deal is stored in one round trip; a known one (or one another request is
     inserting right now: the insert waits for it) returns no row and is looked up.
-    Written as text with typed parameters because the dialects' on-conflict
-    constructs cannot be cached and would be compiled again for every webhook.
+    Written as text with typed parameters because the dialect's on-conflict
+    construct cannot be cached and would be compiled again for every webhook.
+    (PostgreSQL inserts deals in batches: `_new_closures_sql`.)
     """
     names = ", ".join(c.name for c in _DEAL_COLUMNS)
     values = ", ".join(f":{c.name}" for c in _DEAL_COLUMNS)
@@ -242,11 +241,7 @@ def _insert_new_deal() -> TextClause:
         f"INSERT INTO deals ({names}) VALUES ({values}) "
         "ON CONFLICT (team_id, deal_id) DO NOTHING RETURNING id"
     )
-    return text(sql).bindparams(*_typed(_DEAL_COLUMNS))
-
-
-def _typed(columns: Iterable[Column]) -> list[BindParameter]:
-    return [bindparam(c.name, type_=c.type) for c in columns]
+    return text(sql).bindparams(*(bindparam(c.name, type_=c.type) for c in _DEAL_COLUMNS))
 
 
 _DEAL_COLUMNS = [c for c in Deal.__table__.columns if c.name != "id"]
@@ -346,18 +341,20 @@ def _record_if_new(
         return None
     deal_ref, closure_id, *known = row
     if closure_id is None:
-        return _resent(Deal(id=deal_ref, team_id=new.team_id, deal_id=new.deal_id), known, new)
+        return _resent(deal_ref, known, new)
     deal = Deal(id=deal_ref, **created)
     return Recorded(deal, _closure(closure_id, deal, new, wants_prompt, now))
 
 
-def _resent(deal: Deal, known: list[Any], new: NewDeal) -> Recorded | None:
+def _resent(deal_ref: int, known: list[Any], new: NewDeal) -> Recorded | None:
     """A known deal sent again with the outcome it has: answered as stored. A changed
     outcome returns None, for `_record_known` to decide under its conditional update."""
-    for name, value in zip(_KNOWN_COLUMNS, known, strict=True):
-        setattr(deal, name, value)
-    deal.created_at = deal.created_at.astimezone(UTC)
-    return Recorded(deal, None) if deal.outcome == new.outcome else None
+    stored = dict(zip(_KNOWN_COLUMNS, known, strict=True))
+    if stored["outcome"] != new.outcome:
+        return None
+    stored["created_at"] = stored["created_at"].astimezone(UTC)
+    deal = Deal(id=deal_ref, team_id=new.team_id, deal_id=new.deal_id, **stored)
+    return Recorded(deal, None)
 
 
 def _by_deal(params: Mapping[str, Any]) -> tuple[str, str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 
 from bot import winloss
 from bot.cli import main as perspective
@@ -20,7 +20,7 @@ from bot.deal_webhook import signature_for
 from bot.foreground import Foreground, foreground
 from bot.home import compose_home
 from bot.scheduler import run_tick
-from storage import claims, deals, group_commit, teams
+from storage import claims, deals, teams
 from storage.db import Database
 from storage.deals import Deal, DealAnswer, DealClosure
 from tests.conftest import (
@@ -28,14 +28,12 @@ from tests.conftest import (
     MANAGER,
     OTHER_REP,
     REP,
-    START,
     TEAM,
     WEBHOOK_SECRET,
     RunningBot,
     tick_concurrently,
 )
 from tests.slack_requests import Reply, http_post
-from tests.throwaway_db import throwaway_postgres
 
 ACME = {
     "deal_id": "crm-1001",
@@ -942,55 +940,3 @@ def test_closures_and_answers_are_tracked_by_id_for_digests(bot: RunningBot) -> 
         ("lost", "competitor", 1)
     ]
     assert deals.top_competitors(bot.db, TEAM, since, 5) == [("Gong", 1)]
-
-
-def test_a_resend_finds_its_deal_by_the_unique_key_even_on_plans_made_early(
-    database_url: str,
-) -> None:
-    """A prepared statement's generic plan, made while the table was small, lives as long
-    as its connection: it must not be one that reads every deal of the team (the
-    lookup of a resend) or the whole table (the intake's batch statement)."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL's plan cache; SQLite plans each statement anew")
-    with throwaway_postgres(database_url, "perspective_plan") as url:
-        db = Database(url)
-        db.upgrade()
-        for n in range(20):
-            deals.record_deal(db, new_deal(f"crm-{n}", owner_id=f"U0REP{n % 3}"), True, START)
-        dialect = db.engine.dialect
-        lookup = str(deals._FIND_DEAL.compile(dialect=dialect))
-        intake = group_commit.grouped(db, deals._NEW_CLOSURES, order=deals._by_deal).sql
-        batch = json.dumps([{"team_id": TEAM, "deal_id": "crm-3"}])
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
-            lookup_plan = generic_plan(
-                connection, lookup % {"team_id": "$1", "deal_id": "$2"}, f"'{TEAM}', 'crm-3'"
-            )
-            intake_plan = generic_plan(connection, intake % {"batch": "$1"}, f"'{batch}'")
-        db.dispose()
-    assert "uq_deals_team_deal" in lookup_plan, lookup_plan
-    assert "Index Scan using uq_deals_team_deal on deals" in intake_plan, intake_plan
-    assert "Seq Scan on deals" not in intake_plan, intake_plan
-
-
-def generic_plan(connection: Connection, statement: str, arguments: str) -> str:
-    name = f"plan_{abs(hash(statement))}"
-    connection.exec_driver_sql(f"PREPARE {name} AS {statement}")
-    plan = connection.exec_driver_sql(f"EXPLAIN EXECUTE {name}({arguments})").scalars()
-    return "\n".join(plan)
-
-
-def new_deal(deal_id: str, *, owner_id: str) -> deals.NewDeal:
-    return deals.NewDeal(
-        team_id=TEAM,
-        deal_id=deal_id,
-        name=f"Deal {deal_id}",
-        account="Acme",
-        amount=Decimal("1000.00"),
-        currency="USD",
-        outcome="won",
-        owner_id=owner_id,
-        owner_email=None,
-        closed_at=START,
-        source="webhook",
-    )

@@ -3,6 +3,7 @@ its own answer (or its own error)."""
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import replace
@@ -11,14 +12,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import DataError, OperationalError
 
-from storage import deals
+from storage import deals, group_commit
 from storage.claims import Claim
 from storage.db import Database
 from storage.deals import Deal, DealClosure, NewDeal, Recorded
 from storage.group_commit import GroupCommit
+from tests.throwaway_db import throwaway_postgres
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TEAM = "T0GROUP"
@@ -31,7 +33,9 @@ def pg(db: Database) -> Database:
     return db
 
 
-def new_deal(deal_id: str, *, team_id: str = TEAM, outcome: str = "lost") -> NewDeal:
+def new_deal(
+    deal_id: str, *, team_id: str = TEAM, outcome: str = "lost", owner_id: str = "U0REP"
+) -> NewDeal:
     return NewDeal(
         team_id=team_id,
         deal_id=deal_id,
@@ -40,7 +44,7 @@ def new_deal(deal_id: str, *, team_id: str = TEAM, outcome: str = "lost") -> New
         amount=Decimal("48000.00"),
         currency="USD",
         outcome=outcome,
-        owner_id="U0REP",
+        owner_id=owner_id,
         owner_email=None,
         closed_at=NOW,
         source="webhook",
@@ -270,3 +274,38 @@ def test_a_lost_connection_fails_its_batch_once_and_is_replaced(pg: Database) ->
     assert retried.closure is not None
     with pg.session() as session:
         assert sorted(session.scalars(select(Deal.deal_id))) == ["crm-1", "crm-2"]
+
+
+def test_a_resend_finds_its_deal_by_the_unique_key_even_on_plans_made_early(
+    pg: Database,
+) -> None:
+    """A prepared statement's generic plan, made while the table was small, lives as long
+    as its connection: it must not be one that reads every deal of the team (the
+    lookup of a resend) or the whole table (the intake's batch statement)."""
+    base_url = pg.url.render_as_string(hide_password=False)
+    with throwaway_postgres(base_url, "perspective_plan") as url:
+        db = Database(url)
+        db.upgrade()
+        for n in range(20):
+            deals.record_deal(db, new_deal(f"crm-{n}", owner_id=f"U0REP{n % 3}"), True, NOW)
+        dialect = db.engine.dialect
+        lookup = str(deals._FIND_DEAL.compile(dialect=dialect))
+        intake = group_commit.grouped(db, deals._NEW_CLOSURES, order=deals._by_deal).sql
+        batch = json.dumps([{"team_id": TEAM, "deal_id": "crm-3"}])
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+            lookup_plan = generic_plan(
+                connection, lookup % {"team_id": "$1", "deal_id": "$2"}, f"'{TEAM}', 'crm-3'"
+            )
+            intake_plan = generic_plan(connection, intake % {"batch": "$1"}, f"'{batch}'")
+        db.dispose()
+    assert "uq_deals_team_deal" in lookup_plan, lookup_plan
+    assert "Index Scan using uq_deals_team_deal on deals" in intake_plan, intake_plan
+    assert "Seq Scan on deals" not in intake_plan, intake_plan
+
+
+def generic_plan(connection: Connection, statement: str, arguments: str) -> str:
+    name = f"plan_{abs(hash(statement))}"
+    connection.exec_driver_sql(f"PREPARE {name} AS {statement}")
+    plan = connection.exec_driver_sql(f"EXPLAIN EXECUTE {name}({arguments})").scalars()
+    return "\n".join(plan)
