@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import logging
 import re
 import threading
 import time
@@ -27,6 +28,8 @@ from bot.services import Services
 from storage import deals, workspace_settings
 from storage.db import Database
 from storage.deals import LOST, WON, NewDeal, Recorded
+
+log = logging.getLogger(__name__)
 
 OUTCOMES = (WON, LOST)
 WIN_PROMPTS = "win_prompts"
@@ -226,6 +229,24 @@ class Workspace:
 
 
 workspace = Workspace()
+
+
+def warm(services: Services) -> None:
+    """Ask at start what the first webhook would otherwise ask while a burst waits.
+
+    The workspace is one Slack call that every request of a burst queues behind
+    (a few hundred ms against the real Slack), and each of them would also read the
+    win-prompt switch before the first read was remembered. Slack not answering yet
+    is not fatal: the first deal asks again.
+    """
+    if not services.settings.deals_webhook_secret:
+        return
+    try:
+        team_id = workspace.team_id(services)
+    except SLACK_ERRORS as error:
+        log.warning("Slack did not say which workspace this is (%s); the first deal asks", error)
+        return
+    win_prompts_on(services, team_id)
 
 
 def owner_of(services: Services, fields: DealFields) -> str | None:

@@ -13,9 +13,13 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, PoolProxiedConnection, create_engine, event, make_url, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Connections `warm()` opens in each pool: the first burst's intake writer, the
+# callers of a failed batch and the prompt senders, without opening more than a
+# quiet process would keep anyway.
+WARM_CONNECTIONS = 4
 
 
 class Database:
@@ -64,6 +68,21 @@ class Database:
             yield connection
         finally:
             connection.close()
+
+    def warm(self) -> None:
+        """Do before the first request what the first burst would otherwise queue for.
+
+        SQLAlchemy configures the ORM mappers on the first query, under one global
+        lock, and each new connection costs a few milliseconds to open. A process
+        that met a burst of 50 requests cold made every one of them wait for both:
+        its first answers took 250-300 ms instead of about 40.
+        """
+        configure_mappers()
+        for engine in (self.engine, self._autocommit):
+            if engine is not None:
+                with contextlib.ExitStack() as opened:
+                    for _ in range(WARM_CONNECTIONS):
+                        opened.enter_context(engine.connect())
 
     def healthy(self) -> bool:
         try:
