@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -35,7 +35,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship
+from sqlalchemy.orm import (
+    Mapped,
+    Session,
+    configure_mappers,
+    joinedload,
+    mapped_column,
+    relationship,
+)
 from sqlalchemy.sql.elements import TextClause
 
 from storage import claims, group_commit
@@ -45,6 +52,9 @@ from storage.db import Database
 WON, LOST = "won", "lost"
 # What a resend may change about a deal (with its outcome); the rest is fixed at first sight.
 DEAL_VALUES = ("name", "account", "amount", "currency", "outcome", "owner_id", "owner_email")
+
+
+M = TypeVar("M", bound=Base)
 
 
 class Deal(Base):
@@ -342,7 +352,7 @@ def _record_if_new(
     deal_ref, closure_id, *known = row
     if closure_id is None:
         return _resent(deal_ref, known, new)
-    deal = Deal(id=deal_ref, **created)
+    deal = as_stored(Deal, id=deal_ref, **created)
     return Recorded(deal, _closure(closure_id, deal, new, wants_prompt, now))
 
 
@@ -353,7 +363,7 @@ def _resent(deal_ref: int, known: list[Any], new: NewDeal) -> Recorded | None:
     if stored["outcome"] != new.outcome:
         return None
     stored["created_at"] = stored["created_at"].astimezone(UTC)
-    deal = Deal(id=deal_ref, team_id=new.team_id, deal_id=new.deal_id, **stored)
+    deal = as_stored(Deal, id=deal_ref, team_id=new.team_id, deal_id=new.deal_id, **stored)
     return Recorded(deal, None)
 
 
@@ -371,7 +381,7 @@ def _insert_one_by_one(
     inserted = connection.execute(_INSERT_NEW_DEAL, created).scalar()
     if inserted is None:
         return None
-    deal = Deal(id=inserted, **created)
+    deal = as_stored(Deal, id=inserted, **created)
     return Recorded(deal, _add_closure(connection, deal, new, wants_prompt, now))
 
 
@@ -379,7 +389,7 @@ def _record_known(session: Session, new: NewDeal, wants_prompt: bool, now: datet
     """A resend (nothing to do) or a changed outcome (a new closure replaces the open ones)."""
     connection = session.connection()
     key = {"team_id": new.team_id, "deal_id": new.deal_id}
-    deal = Deal(**connection.execute(_FIND_DEAL, key).one()._mapping)
+    deal = as_stored(Deal, **connection.execute(_FIND_DEAL, key).one()._mapping)
     changed = {"ref": deal.id, "new_outcome": new.outcome, **_deal_values(new)}
     if connection.execute(_CHANGE_OUTCOME, changed).rowcount != 1:
         # The outcome was already this one: the conditional update decided, not the read.
@@ -416,7 +426,8 @@ def _closure(
     closure_id: int | None, deal: Deal, new: NewDeal, wants_prompt: bool, now: datetime
 ) -> DealClosure:
     """The closure as stored: detached, complete, and not yet prompted."""
-    return DealClosure(
+    return as_stored(
+        DealClosure,
         id=closure_id,
         deal=deal,
         answer=None,
@@ -428,6 +439,21 @@ def _closure(
         created_at=now,
         wants_prompt=wants_prompt,
     )
+
+
+def as_stored(model: type[M], **values: object) -> M:
+    """An instance of `model` holding a row just written, built the way a query loads one.
+
+    The values go straight into the instance's state. A constructor would fire an
+    attribute event per value and keep each back-reference in step (a closure's `deal`
+    and `answer`): 76 µs for a deal and its closure against 4 µs this way, paid by
+    every webhook. Such instances are read as data and never added to a session. The
+    mappers must be configured first, as a constructor would see to (a no-op after).
+    """
+    configure_mappers()
+    instance = model.__mapper__.class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance
 
 
 def get_closure(db: Database, team_id: str, closure_id: int) -> DealClosure | None:

@@ -309,3 +309,21 @@ def generic_plan(connection: Connection, statement: str, arguments: str) -> str:
     connection.exec_driver_sql(f"PREPARE {name} AS {statement}")
     plan = connection.exec_driver_sql(f"EXPLAIN EXECUTE {name}({arguments})").scalars()
     return "\n".join(plan)
+
+
+def columns_of(instance: Deal | DealClosure) -> dict[str, Any]:
+    return {c.key: getattr(instance, c.key) for c in type(instance).__table__.columns}
+
+
+def test_an_intake_answers_with_its_deal_and_closure_exactly_as_stored(db: Database) -> None:
+    first = deals.record_deal(db, new_deal("as-stored"), True, NOW)
+    assert first.closure is not None
+    stored = deals.closure_by_id(db, first.closure.id)
+    assert stored is not None
+    assert columns_of(first.closure) == columns_of(stored)
+    assert columns_of(first.closure.deal) == columns_of(stored.deal)
+    assert first.closure.answer is None and first.closure.is_open
+
+    resent = deals.record_deal(db, new_deal("as-stored"), True, NOW)
+    assert resent.closure is None
+    assert columns_of(resent.deal) == columns_of(stored.deal)
