@@ -7,9 +7,10 @@ ticking together can never ask, remind or escalate twice.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,12 +49,21 @@ class AnswerDraft:
     marketing_note: str | None
 
 
+# A queued prompt: services, the closure, the closures it replaces, claimed at intake.
+Queued = tuple[Services, DealClosure, tuple[DealClosure, ...], bool]
+
+
 class PromptQueue:
     """Sends new prompts in the background, so an intake returns before Slack is called.
 
     Each queued prompt was claimed when its deal was stored. A prompt that fails here
     releases its claim and the tick's `send_unsent_prompts` retries it; one dropped
     on shutdown releases its claim the same way.
+
+    A burst of deals queues thousands of prompts while the requests go first (see
+    `bot.foreground`), so a queued prompt is one plain tuple: a thread pool's future
+    per prompt (a lock, a condition, a work item: ~15 objects more) made the
+    collector's full passes over that queue 50-85 ms pauses mid-burst.
     """
 
     # Each prompt first waits for a moment with no HTTP request in flight in this
@@ -62,9 +72,9 @@ class PromptQueue:
 
     def __init__(self, workers: int = 2) -> None:
         self._workers = workers
-        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
-        self._waiting: dict[int, tuple[Services, DealClosure, bool]] = {}
+        self._queue: queue.SimpleQueue[Queued | None] = queue.SimpleQueue()
+        self._senders: list[threading.Thread] = []
 
     def submit(
         self,
@@ -75,10 +85,9 @@ class PromptQueue:
         claimed: bool,
     ) -> None:
         with self._lock:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self._workers, thread_name_prefix="winloss")
-            self._waiting[closure.id] = (services, closure, claimed)
-            self._pool.submit(self._send, services, closure, replacing, claimed)
+            if not self._senders:
+                self._senders = [self._start(self._queue) for _ in range(self._workers)]
+            self._queue.put((services, closure, tuple(replacing), claimed))
 
     def drain(self, *, drop_queued: bool = False) -> None:
         """Wait for the queued prompts (an import does this before it exits).
@@ -86,27 +95,39 @@ class PromptQueue:
         A server shutting down drops what is still queued instead (`drop_queued`):
         their claims are released, so those closures wait unprompted in the database
         for the next tick, and SIGTERM never waits behind a backlog of Slack calls.
+        Prompts submitted meanwhile go to a new queue and new senders.
         """
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=drop_queued)
-        with self._lock:
-            dropped, self._waiting = list(self._waiting.values()), {}
-        for services, closure, claimed in dropped:
+            waiting, self._queue = self._queue, queue.SimpleQueue()
+            senders, self._senders = self._senders, []
+        dropped = _take_all(waiting) if drop_queued else []
+        for _ in senders:
+            waiting.put(None)
+        for sender in senders:
+            sender.join()
+        for services, closure, _replacing, claimed in dropped:
             if claimed and closure.wants_prompt:
                 claims.release(services.db, deals.prompt_claim_key(closure.id, closure.owner_id))
+
+    def _start(self, waiting: queue.SimpleQueue[Queued | None]) -> threading.Thread:
+        # A daemon: every process that queues prompts drains before it exits.
+        sender = threading.Thread(target=self._work, args=(waiting,), name="winloss", daemon=True)
+        sender.start()
+        return sender
+
+    def _work(self, waiting: queue.SimpleQueue[Queued | None]) -> None:
+        """Send until `drain` puts the None that ends this sender."""
+        while (queued := waiting.get()) is not None:
+            self._send(*queued)
 
     def _send(
         self,
         services: Services,
         closure: DealClosure,
-        replacing: list[DealClosure],
+        replacing: tuple[DealClosure, ...],
         claimed: bool,
     ) -> None:
         foreground.wait_quiet(self.GIVE_WAY_AT_MOST)
-        with self._lock:
-            self._waiting.pop(closure.id, None)
         try:
             for old in replacing:
                 close_prompt_message(services, old, render.superseded(old, closure.outcome))
@@ -114,6 +135,15 @@ class PromptQueue:
                 send_prompt(services, closure, services.clock(), claimed=claimed)
         except Exception:
             log.exception("prompt for closure %s failed; a later tick retries it", closure.id)
+
+
+def _take_all(waiting: queue.SimpleQueue[Queued | None]) -> list[Queued]:
+    """Whatever no sender has taken yet."""
+    taken: list[Queued] = []
+    with contextlib.suppress(queue.Empty):
+        while (queued := waiting.get_nowait()) is not None:
+            taken.append(queued)
+    return taken
 
 
 prompts = PromptQueue()
