@@ -24,9 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
 from sqlalchemy import func, make_url, select
 
@@ -39,7 +37,6 @@ from tests.throwaway_db import throwaway_database
 
 SECRET = "bench-webhook-secret"
 TOKEN = "xoxb-test-token"
-T = TypeVar("T")
 REPS = [f"U0BENCH{i:03d}" for i in range(200)]
 
 
@@ -96,13 +93,12 @@ def run_against(args: argparse.Namespace, url: str, workdir: Path, slack: FakeSl
         bodies, unique = deal_bodies(args.deals, args.duplicates)
         cpu_before = cpu_seconds(servers)
         started = time.perf_counter()
-        results = measured_without_gc(lambda: asyncio.run(send_all(port, bodies, args.concurrency)))
+        results = send_without_gc(port, bodies, args.concurrency)
         answered = time.perf_counter()
         during = slack.calls("chat.postMessage")
         report(results, answered - started, args, url)
-        print(
-            f"  server CPU: {(cpu_seconds(servers) - cpu_before) / len(results) * 1000:.2f} ms a request"
-        )
+        cpu = (cpu_seconds(servers) - cpu_before) / len(results)
+        print(f"  server CPU: {cpu * 1000:.2f} ms a request")
         return verify(results, unique, url, slack, (answered, during))
     finally:
         for server in servers:
@@ -111,8 +107,10 @@ def run_against(args: argparse.Namespace, url: str, workdir: Path, slack: FakeSl
             server.wait(timeout=30)
 
 
-def measured_without_gc(send: Callable[[], T]) -> T:
-    """Run the sender with its garbage collector off.
+def send_without_gc(
+    port: int, bodies: list[bytes], concurrency: int
+) -> list[tuple[int, str, float]]:
+    """Send with the sender's garbage collector off.
 
     The sender holds every request and answer: a full collection of that heap
     stopped it for 70-160 ms mid-burst, and each of the 50 requests in flight
@@ -120,7 +118,7 @@ def measured_without_gc(send: Callable[[], T]) -> T:
     """
     gc.disable()
     try:
-        return send()
+        return asyncio.run(send_all(port, bodies, concurrency))
     finally:
         gc.enable()
 

@@ -38,6 +38,11 @@ class Database:
         self._autocommit = None if self.is_sqlite else _autocommit_engine(url)
 
     @property
+    def engines(self) -> list[Engine]:
+        """Every pool of connections this database holds (PostgreSQL: two, see `autocommit`)."""
+        return [self.engine] if self._autocommit is None else [self.engine, self._autocommit]
+
+    @property
     def is_sqlite(self) -> bool:
         return self.url.get_backend_name() == "sqlite"
 
@@ -78,11 +83,10 @@ class Database:
         its first answers took 250-300 ms instead of about 40.
         """
         configure_mappers()
-        for engine in (self.engine, self._autocommit):
-            if engine is not None:
-                with contextlib.ExitStack() as opened:
-                    for _ in range(WARM_CONNECTIONS):
-                        opened.enter_context(engine.connect())
+        for engine in self.engines:
+            with contextlib.ExitStack() as opened:
+                for _ in range(WARM_CONNECTIONS):
+                    opened.enter_context(engine.connect())
 
     def healthy(self) -> bool:
         try:
@@ -101,9 +105,8 @@ class Database:
             command.upgrade(config, "heads")
 
     def dispose(self) -> None:
-        self.engine.dispose()
-        if self._autocommit is not None:
-            self._autocommit.dispose()
+        for engine in self.engines:
+            engine.dispose()
 
 
 def each_row(db: Database, model: Any, batch: int = 1000) -> Iterator[Any]:

@@ -281,9 +281,10 @@ def _new_closures_sql() -> group_commit.BatchStatement:
     deal another transaction committed meanwhile returns no row, and is looked up
     afterwards. Each is looked up by its key in a LATERAL subquery that cannot be
     turned into a join: a prepared plan made while the table was small would
-    otherwise read the whole table for every batch. The claim's key is `prompt_claim_key` spelled in SQL (the deal tests
-    check the two agree). Rows are inserted in the batch's order, so that two
-    processes take the unique index's locks in the same order.
+    otherwise read the whole table for every batch. The claim's key is
+    `prompt_claim_key` spelled in SQL (the deal tests check the two agree). Rows are
+    inserted in the batch's order, so that two processes take the unique index's
+    locks in the same order.
     """
     deal_columns = ", ".join(c.name for c in _DEAL_COLUMNS)
     closure_values = ", ".join(

@@ -27,10 +27,11 @@ def fresh_workspace(monkeypatch: pytest.MonkeyPatch) -> deals.Workspace:
 def test_warm_opens_connections_in_every_pool(database_url: str) -> None:
     db = Database(database_url)
     try:
-        pools = [db.engine.pool] + ([] if db.is_sqlite else [db._autocommit.pool])  # type: ignore[union-attr]
+        pools = [engine.pool for engine in db.engines]
         assert [pool.checkedin() for pool in pools] == [0] * len(pools)  # type: ignore[attr-defined]
         db.warm()
-        assert [pool.checkedin() for pool in pools] == [WARM_CONNECTIONS] * len(pools)  # type: ignore[attr-defined]
+        warm = [WARM_CONNECTIONS] * len(pools)
+        assert [pool.checkedin() for pool in pools] == warm  # type: ignore[attr-defined]
     finally:
         db.dispose()
 
