@@ -32,9 +32,9 @@ from sqlalchemy import create_engine, insert, make_url, text
 # The fake Slack lives in tests/, which is not an installed package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import digests
 from bot.config import Settings
-from bot.scheduler import run_tick
+from bot.digests import posting as digests
+from bot.runtime.scheduler import run_tick
 from bot.services import Services, build_services
 from storage import digests as digest_store
 from storage.db import Database
@@ -222,7 +222,7 @@ def start_fake_slack() -> tuple[multiprocessing.Process, str]:
 
 
 def serve_fake_slack(connection: Connection) -> None:
-    from tests.fakeslack import FakeSlackServer
+    from tests.support.fakeslack import FakeSlackServer
 
     server = FakeSlackServer().start()
     connection.send(server.api_url)

@@ -14,7 +14,7 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-from tests.fakeslack import FakeSlackServer
+from tests.support.fakeslack import FakeSlackServer
 
 
 class FakeSlackProcess:

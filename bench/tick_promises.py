@@ -35,13 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fake_slack_process import FakeSlackProcess
 from bot.config import Settings
-from bot.promises import schedule_for
-from bot.scheduler import run_tick
+from bot.promises.rules import schedule_for
+from bot.runtime.scheduler import run_tick
 from bot.services import build_services
 from storage.db import Database
 from storage.promises import BROKEN, KEPT, OPEN, Promise
 from storage.teams import TeamMembership
-from tests.throwaway_db import throwaway_database
+from tests.support.throwaway_db import throwaway_database
 
 TEAM = "T0BENCH01"
 ZONES = [

@@ -29,11 +29,11 @@ from pathlib import Path
 from sqlalchemy import func, make_url, select
 
 from bench.fake_slack_process import FakeSlackProcess
-from bot.deal_webhook import signature_for
+from bot.deals.webhook import signature_for
 from storage.claims import Claim
 from storage.db import Database
 from storage.deals import Deal, DealClosure
-from tests.throwaway_db import throwaway_database
+from tests.support.throwaway_db import throwaway_database
 
 SECRET = "bench-webhook-secret"
 TOKEN = "xoxb-test-token"
@@ -79,7 +79,7 @@ def run_against(args: argparse.Namespace, url: str, workdir: Path, slack: FakeSl
     logs = [workdir / f"serve-{i}.log" for i in range(args.servers)]
     servers = [
         subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "serve", "--http", "--no-scheduler"],
+            [sys.executable, "-m", "bot.runtime.cli", "serve", "--http", "--no-scheduler"],
             env=env,
             cwd=workdir,
             stderr=log.open("w"),

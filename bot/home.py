@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import fieldnotes, mrkdwn, promise_home, winloss
-from bot.blocks import Blocks, context, divider, header, section
-from bot.fieldnote_blocks import describe
+from bot.deals import winloss
+from bot.fieldnotes import rules as fieldnotes
+from bot.fieldnotes.blocks import describe
+from bot.promises import home as promise_home
 from bot.services import Services
+from bot.slack import mrkdwn
+from bot.slack.blocks import Blocks, context, divider, header, section
 
 MAX_BLOCKS = 100
 

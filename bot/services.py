@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 
 from bot.config import Settings
-from bot.directory import Directory
-from bot.slack_client import PooledWebClient
+from bot.slack.client import PooledWebClient
+from bot.slack.directory import Directory
 from storage.db import Database
 
 Clock = Callable[[], datetime]

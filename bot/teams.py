@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.mentions import user_id
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack.mentions import user_id
 from storage import teams
 
 EXAMPLE = "`/perspective team @manager @rep1 @rep2`"

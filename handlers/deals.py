@@ -10,12 +10,13 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import deal_commands, winloss
-from bot import winloss_blocks as render
-from bot.blocks import input_value
+from bot.deals import blocks as render
+from bot.deals import commands as deal_commands
+from bot.deals import winloss
 from bot.home import compose_home
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack.blocks import input_value
 from handlers.common import ack_now, apologise_on_error, refuse
 
 

@@ -8,11 +8,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import digest_blocks as render
-from bot import digests, mentions
-from bot.blocks import input_value
+from bot.digests import blocks as render
+from bot.digests import posting as digests
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack import mentions
+from bot.slack.blocks import input_value
 from handlers.common import ack_now, apologise_on_error, refuse
 
 HELP_LINES = """• `/perspective digest add #channel [daily|weekly] [HH:MM] [time zone] [#tag …] [always]` — post a digest of what is new there (defaults: daily, 09:00, the workspace zone, every tag; weekly is Mondays; `always` posts even when nothing is new)

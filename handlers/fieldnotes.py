@@ -8,13 +8,13 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import fieldnote_blocks as render
-from bot import fieldnotes
-from bot.blocks import input_value, selected_option
-from bot.fieldnotes import NoteDraft
-from bot.mrkdwn import escape
+from bot.fieldnotes import blocks as render
+from bot.fieldnotes import rules as fieldnotes
+from bot.fieldnotes.rules import NoteDraft
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack.blocks import input_value, selected_option
+from bot.slack.mrkdwn import escape
 from handlers.common import ack_now, apologise_on_error, post_privately, refuse
 
 

@@ -10,14 +10,16 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot import dates, mrkdwn, nudges, promises
-from bot import promise_blocks as render
-from bot.blocks import input_value, section, selected_date, selected_option
-from bot.direct_messages import send_dm
 from bot.home import compose_home
-from bot.promise_blocks import Origin
+from bot.promises import blocks as render
+from bot.promises import dates, nudges
+from bot.promises import rules as promises
+from bot.promises.blocks import Origin
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack import mrkdwn
+from bot.slack.blocks import input_value, section, selected_date, selected_option
+from bot.slack.direct_messages import send_dm
 from handlers.common import ack_now, apologise_on_error, post_privately, refuse
 from storage import rollouts
 from storage.promises import Promise

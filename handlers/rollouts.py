@@ -6,11 +6,11 @@ from typing import Any
 
 from slack_bolt import Respond
 
-from bot import rollouts
-from bot.dates import weekday_and_date
-from bot.mrkdwn import escape
+from bot.promises import rollouts
+from bot.promises.dates import weekday_and_date
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack.mrkdwn import escape
 from handlers.common import admin_only, refuse
 from storage.rollouts import MoveOutcome, Rollout
 

@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import Respond
 
 from bot import teams
-from bot.mrkdwn import user
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack.mrkdwn import user
 from handlers.common import admin_only, refuse
 
 

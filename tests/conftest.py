@@ -17,16 +17,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.app import build_app
 from bot.config import Settings
-from bot.scheduler import run_tick
-from bot.server import HttpServer, build_web_app
+from bot.runtime.app import build_app
+from bot.runtime.scheduler import run_tick
+from bot.runtime.server import HttpServer, build_web_app
 from bot.services import Services, build_services
 from storage.base import Base
 from storage.db import Database
-from tests.fakeslack import FakeSlack, FakeSlackServer
-from tests.slack_requests import SlackSender
-from tests.throwaway_db import throwaway_postgres
+from tests.support.fakeslack import FakeSlack, FakeSlackServer
+from tests.support.slack_requests import SlackSender
+from tests.support.throwaway_db import throwaway_postgres
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 WEBHOOK_SECRET = "deals-webhook-secret"
@@ -171,7 +171,7 @@ def bot(
 def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], int]:
     """Run `perspective tick --now ISO` (the real CLI) against the test database and fake
     Slack; a tick in which any job failed fails the test."""
-    from bot.cli import main
+    from bot.runtime.cli import main
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
     monkeypatch.setenv("DATABASE_URL", bot.db.url.render_as_string(hide_password=False))

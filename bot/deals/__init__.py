@@ -1,0 +1,1 @@
+"""Closed deals: intake (webhook, CSV, command), the win/loss prompt, Block Kit."""

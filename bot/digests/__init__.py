@@ -1,0 +1,1 @@
+"""Digests: subscriptions, slots, the sections a digest is made of, posting once."""

@@ -1,0 +1,269 @@
+"""Block Kit for digests: pure functions from digest content to Slack messages.
+
+Slack takes at most 50 blocks per message and 3,000 characters per section.
+Long text is packed into several sections (`text_sections`); a digest with
+more than 50 blocks becomes a summary in the channel plus thread replies of at
+most 50 blocks each (`messages`). Every piece of user text is escaped here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.slack import mrkdwn
+from bot.slack.blocks import (
+    Block,
+    Blocks,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    modal,
+    section,
+    text_input,
+)
+from storage.digest_notes import DigestNote, TagCount
+from storage.digests import DigestSubscription, RenderedMessage
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+NOTE_EXCERPT_CHARS = 300
+ACCOUNT_CHARS = 80
+ASK_REP_ACTION = "digest_ask_rep"
+USED_IT_ACTION = "digest_used_it"
+USED_MODAL = "digest_used_modal"
+NOTE_BLOCK = "digest_note:"
+USED_MARK = " · :white_check_mark: _used_"
+
+
+@dataclass(frozen=True)
+class SectionContent:
+    """What one digest section contributes (see `bot.digests.sections`)."""
+
+    count: int  # new records in the period; a section with 0 adds no blocks
+    summary: str  # e.g. "12 new field notes", for the digest's header line
+    blocks: Blocks  # each block within Slack's limits (long text: `text_sections`)
+
+
+# ---- field notes ----------------------------------------------------------------------------
+
+
+def field_notes(counts: Sequence[TagCount], shown: Sequence[DigestNote], limit: int) -> Blocks:
+    """Groups largest first; at most `limit` notes in all, the rest counted and findable."""
+    by_tag: dict[str | None, list[DigestNote]] = {}
+    for note in shown:
+        by_tag.setdefault(note.tag, []).append(note)
+    total = sum(group.count for group in counts)
+    blocks: Blocks = [section(f":memo: *Field notes* · {total:,} new")]
+    budget, rest = limit, []
+    for group in counts:
+        notes = by_tag.get(group.tag, [])[: max(budget, 0)]
+        if not notes:
+            rest.append(group)
+            continue
+        budget -= len(notes)
+        blocks.append(section(f"*{_tag_label(group.tag)}* · {_notes(group.count)}"))
+        for note in notes:
+            blocks.extend([note_block(note), note_actions(note.id)])
+        if group.count > len(notes):
+            blocks.append(context(_more(group.count - len(notes), group.tag)))
+    if rest:
+        listing = ", ".join(f"{_tag_label(g.tag)} ({g.count:,})" for g in rest)
+        blocks.extend(text_sections([f"*Also new:* {listing}"]))
+    return blocks
+
+
+def note_block(note: DigestNote) -> Block:
+    account = (
+        f"*{mrkdwn.escape(mrkdwn.excerpt(note.account, ACCOUNT_CHARS))}*"
+        if note.account
+        else "_no account_"
+    )
+    used = USED_MARK if note.used else ""
+    quote = mrkdwn.escape(mrkdwn.excerpt(note.text, NOTE_EXCERPT_CHARS))
+    block = section(f"{account} · {mrkdwn.user(note.author_id)} · note #{note.id}{used}\n> {quote}")
+    block["block_id"] = f"{NOTE_BLOCK}{note.id}"
+    return block
+
+
+def note_actions(note_id: int) -> Block:
+    return actions(
+        button("Ask rep", ASK_REP_ACTION, str(note_id)),
+        button("Used it", USED_IT_ACTION, str(note_id), style="primary"),
+        block_id=f"digest_note_actions:{note_id}",
+    )
+
+
+def with_used_mark(blocks: Blocks, note_id: int) -> Blocks:
+    """The same message with note `note_id` marked used (once)."""
+    marked = json.loads(json.dumps(blocks))
+    for block in marked:
+        if block.get("block_id") != f"{NOTE_BLOCK}{note_id}":
+            continue
+        first, _, quote = block["text"]["text"].partition("\n")
+        if USED_MARK not in first:
+            block["text"]["text"] = f"{first}{USED_MARK}\n{quote}"
+    return marked
+
+
+def _tag_label(tag: str | None) -> str:
+    return f"#{mrkdwn.escape(tag)}" if tag else "No tag"
+
+
+def _notes(count: int) -> str:
+    return f"{count:,} note{'s' if count != 1 else ''}"
+
+
+def _more(count: int, tag: str | None) -> str:
+    where = f" — `/fieldnote search {mrkdwn.escape(tag)}`" if tag else ""
+    return f"{count:,} more {_tag_label(tag)} note{'s' if count != 1 else ''}{where}"
+
+
+# ---- the whole digest -----------------------------------------------------------------------
+
+
+def text_sections(lines: Iterable[str]) -> Blocks:
+    """Lines of (escaped) mrkdwn packed into as few sections as fit Slack's 3,000 characters."""
+    blocks: Blocks = []
+    current = ""
+    for line in lines:
+        line = line[:MAX_SECTION_CHARS]
+        if current and len(current) + 1 + len(line) > MAX_SECTION_CHARS:
+            blocks.append(section(current))
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    if current:
+        blocks.append(section(current))
+    return blocks
+
+
+def digest_messages(
+    subscription: DigestSubscription,
+    start: datetime,
+    end: datetime,
+    parts: Sequence[SectionContent],
+) -> list[RenderedMessage]:
+    """One message when it fits in 50 blocks, else a summary in the channel and the rest in thread."""
+    title = f"{subscription.cadence.capitalize()} digest"
+    counts = " · ".join(part.summary for part in parts if part.count) or "nothing new"
+    head = [
+        header(f"{title} · {_local(end, subscription.timezone, '%a %d %b %Y')}"),
+        context(f"{_period(subscription, start, end)} · {counts}"),
+    ]
+    fallback = f"{title}: {counts}"
+    body: Blocks = []
+    for part in parts:
+        if part.count:
+            body.extend([divider(), *part.blocks])
+    if not body:
+        body = [section("Nothing new since the last digest.")]
+    if len(head) + len(body) <= MAX_BLOCKS:
+        return [RenderedMessage(fallback, head + body)]
+    chunks = _chunks(body, MAX_BLOCKS)
+    summary = [
+        *head,
+        *text_sections(f"• {part.summary}" for part in parts if part.count),
+        context(f":thread: The full digest continues in the thread ({len(chunks)} replies)."),
+    ]
+    return [RenderedMessage(fallback, summary)] + [
+        RenderedMessage(f"{title} (part {i} of {len(chunks)})", chunk)
+        for i, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def _chunks(blocks: Blocks, size: int) -> list[Blocks]:
+    """Runs of at most `size` blocks; a note never ends up apart from its buttons."""
+    chunks: list[Blocks] = []
+    current: Blocks = []
+    for block in blocks:
+        if len(current) == size:
+            carried = [current.pop()] if block.get("type") == "actions" else []
+            chunks.append(current)
+            current = carried
+        current.append(block)
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _period(subscription: DigestSubscription, start: datetime, end: datetime) -> str:
+    fmt = "%a %d %b %H:%M"
+    zone = subscription.timezone
+    return f"{_local(start, zone, fmt)} → {_local(end, zone, fmt)} ({mrkdwn.escape(zone)})"
+
+
+def _local(when: datetime, zone: str, fmt: str) -> str:
+    return when.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+# ---- the buttons ----------------------------------------------------------------------------
+
+
+def used_modal(note_id: int, channel_id: str, message_ts: str) -> dict[str, Any]:
+    metadata = json.dumps({"note": note_id, "channel": channel_id, "ts": message_ts})
+    return modal(
+        USED_MODAL,
+        "Used this note",
+        [
+            section(f"Tell the rep where note #{note_id} helped — they'll get your words."),
+            text_input(
+                "where",
+                "Where did you use it?",
+                "Pricing page rewrite, Q1 launch deck, battlecard vs Gong…",
+                multiline=True,
+                max_length=1000,
+            ),
+        ],
+        submit="Tell the rep",
+        metadata=metadata,
+    )
+
+
+def note_quote(note_id: int, account: str | None, text: str) -> str:
+    about = f" about *{mrkdwn.escape(account)}*" if account else ""
+    return f"note #{note_id}{about}:\n> {mrkdwn.escape(mrkdwn.excerpt(text, 1000))}"
+
+
+def ask_rep_message(marketer: str, rep: str, quote: str) -> str:
+    return (
+        f"{mrkdwn.user(marketer)} has a question for {mrkdwn.user(rep)} from the digest, "
+        f"on {quote}\nReply here to talk it through."
+    )
+
+
+def thanks_message(marketer: str, quote: str, where: str) -> str:
+    return (
+        f":tada: {mrkdwn.user(marketer)} used your {quote}\n"
+        f"*Where:* {mrkdwn.escape(where)}\nThanks for capturing what the customer said!"
+    )
+
+
+# ---- subscription replies -------------------------------------------------------------------
+
+
+def subscription_line(subscription: DigestSubscription, next_post: datetime) -> str:
+    tags = " ".join(f"`#{mrkdwn.escape(t)}`" for t in subscription.tag_filter) or "every tag"
+    empty = ", also when nothing is new" if subscription.post_when_empty else ""
+    return (
+        f"*#{subscription.id}* <#{subscription.channel_id}>, {subscription.cadence} at "
+        f"{subscription.post_at} {subscription.timezone}, {tags}{empty} — next "
+        f"{_local(next_post, subscription.timezone, '%a %d %b at %H:%M')}"
+    )
+
+
+def delivery_text(subscription: DigestSubscription, status: str, error: str | None) -> str:
+    where = f"<#{subscription.channel_id}>"
+    if status == "posted":
+        return f":white_check_mark: Digest #{subscription.id} posted in {where}."
+    if status == "failed":
+        return (
+            f":warning: Slack refused digest #{subscription.id} for {where} ({error}); "
+            "it will be retried automatically."
+        )
+    return f"Digest #{subscription.id} for {where} is being posted by another process right now."

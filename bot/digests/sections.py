@@ -1,0 +1,104 @@
+"""The parts a digest is made of: one `DigestSection` per kind of record.
+
+A section reads the records of its kind recorded since the subscription's
+previous digest, by record id: the digest hands it the frozen range
+`after_id < id <= upto_id` (and the period's instants, for aggregates such as
+reason counts since the period started) and gets back a count, a one-line
+summary for the header and its blocks.
+
+Plugging in a new kind (closed deals, promises at risk or broken) means writing
+one `build` function — it returns `bot.digests.blocks.SectionContent`, and
+`bot.digests.blocks.text_sections(lines)` packs escaped mrkdwn lines into blocks
+within Slack's limits — and adding a `DigestSection` to `digest_sections()`:
+
+    DigestSection(
+        kind="deal_closures",                      # the cursor key, stored per subscription
+        latest_id=deals.latest_closure_id,         # (db, team_id) -> int
+        build=deal_closures_section,               # (SectionRequest) -> SectionContent
+    )
+
+No schema change is needed: cursors are rows keyed by (subscription, kind), and
+a kind that a subscription has no cursor for yet starts at its latest id.
+
+A section that follows two kinds of record (closed deals and the reasons that
+come in for them later) lists the second in `more_kinds`; each gets its own
+cursor, and the section reads every frozen range from `SectionRequest.ranges`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.digests import blocks as render
+from bot.digests.blocks import SectionContent
+from bot.digests.deal_section import deals_section
+from bot.digests.promise_section import promise_events_section
+from storage import deals, digest_deals, digest_notes, promises
+from storage.db import Database
+
+NOTES_PER_TAG = 5
+MAX_NOTES_SHOWN = 40
+
+
+@dataclass(frozen=True)
+class SectionRequest:
+    db: Database
+    team_id: str
+    tags: tuple[str, ...]  # the subscription's tag filter; empty means everything
+    after_id: int  # records with after_id < id <= upto_id belong to this digest
+    upto_id: int
+    period_start: datetime  # UTC; for aggregates over the period ("reason counts since")
+    period_end: datetime
+    ranges: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # every kind's range
+
+
+LatestId = Callable[[Database, str], int]
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    kind: str
+    latest_id: LatestId
+    build: Callable[[SectionRequest], SectionContent]
+    more_kinds: tuple[tuple[str, LatestId], ...] = ()  # further cursors the section reads
+
+
+def field_notes_section(request: SectionRequest) -> SectionContent:
+    """New notes grouped by (first matching) tag, newest first, each with its two buttons."""
+    notes = digest_notes.NoteRange(request.team_id, request.after_id, request.upto_id, request.tags)
+    counts = digest_notes.tag_counts(request.db, notes)
+    total = sum(group.count for group in counts)
+    if not total:
+        return SectionContent(0, "no new field notes", [])
+    shown = digest_notes.newest_per_tag(request.db, notes, NOTES_PER_TAG)
+    return SectionContent(
+        count=total,
+        summary=f"{total:,} new field note{'s' if total != 1 else ''}",
+        blocks=render.field_notes(counts, shown, MAX_NOTES_SHOWN),
+    )
+
+
+FIELD_NOTES = DigestSection("field_notes", digest_notes.latest_note_id, field_notes_section)
+PROMISE_EVENTS = DigestSection("promise_events", promises.latest_event_id, promise_events_section)
+DEAL_CLOSURES = DigestSection(
+    "deal_closures",
+    deals.latest_closure_id,
+    deals_section,
+    more_kinds=(("deal_answers", digest_deals.latest_answer_id),),
+)
+
+
+def digest_sections() -> list[DigestSection]:
+    """Every section of a digest, in the order they appear."""
+    return [FIELD_NOTES, DEAL_CLOSURES, PROMISE_EVENTS]
+
+
+def cursor_kinds(sections: list[DigestSection]) -> list[tuple[str, LatestId]]:
+    """Every record kind the sections keep a cursor for, with how to find its newest id."""
+    return [
+        (kind, latest)
+        for section in sections
+        for kind, latest in ((section.kind, section.latest_id), *section.more_kinds)
+    ]

@@ -1,0 +1,1 @@
+"""Field notes: reading `/fieldnote` text, who may do what, and their Block Kit."""

@@ -1,0 +1,1 @@
+"""Promises: rules, due dates, reminders, rollouts, the manager's nudge, Block Kit."""

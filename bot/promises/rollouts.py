@@ -1,0 +1,184 @@
+"""Rollouts: admins add and move launch dates; a slip warns every promise that needs it.
+
+The warning is the point of this feature: when a rollout moves past a
+promise's due date, the rep and their manager hear it at once, before the
+customer does. Alerts are sent through claims, one per promise and one per
+manager per move, and retried by the scheduler until each went out once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.promises import blocks as render
+from bot.promises import dates
+from bot.refusals import Refusal
+from bot.runtime.scheduler import deliver_once
+from bot.services import Services
+from bot.slack.direct_messages import send_dm
+from bot.slack.mentions import split_words
+from storage import claims, rollouts, teams
+from storage.promises import OPEN, Promise
+from storage.rollouts import MoveOutcome, Rollout, RolloutMove
+
+KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+ADD_EXAMPLE = '`/perspective rollout add sso "SSO integration" 2026-12-01`'
+MOVE_EXAMPLE = "`/perspective rollout move sso 2027-02-01`"
+USAGE = (
+    f"Rollouts: {ADD_EXAMPLE}, {MOVE_EXAMPLE}, `/perspective rollout list`. "
+    f"Dates: {dates.EXAMPLES}."
+)
+
+
+@dataclass(frozen=True)
+class AddRollout:
+    key: str
+    title: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class MoveRollout:
+    key: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class ListRollouts:
+    pass
+
+
+RolloutCommand = AddRollout | MoveRollout | ListRollouts | Refusal
+
+
+def read_command(text: str) -> RolloutCommand:
+    words = split_words(text)
+    if words is None:
+        return Refusal(f"A quote is left open. Put the title in double quotes, e.g. {ADD_EXAMPLE}")
+    if not words:
+        return Refusal(USAGE)
+    action, rest = words[0].lower(), words[1:]
+    if action == "list" and not rest:
+        return ListRollouts()
+    if action == "add":
+        if len(rest) < 3:
+            return Refusal(f"Give a key, a title in quotes and a date, e.g. {ADD_EXAMPLE}")
+        return _keyed(AddRollout(rest[0].lower(), rest[1].strip(), " ".join(rest[2:])))
+    if action == "move":
+        if len(rest) < 2:
+            return Refusal(f"Give the key and the new date, e.g. {MOVE_EXAMPLE}")
+        return _keyed(MoveRollout(rest[0].lower(), " ".join(rest[1:])))
+    return Refusal(f"`{words[0][:40]}` isn't a rollout command. {USAGE}")
+
+
+def _keyed(command: AddRollout | MoveRollout) -> RolloutCommand:
+    if not KEY.match(command.key):
+        return Refusal(
+            f"`{command.key[:64]}` can't be a rollout key: use lower-case letters, digits, `.`, `-` "
+            f"or `_` (reps type it as `needs:sso`), e.g. {ADD_EXAMPLE}"
+        )
+    if isinstance(command, AddRollout) and not 0 < len(command.title) <= 200:
+        return Refusal(f"Give the rollout a title of up to 200 characters, e.g. {ADD_EXAMPLE}")
+    return command
+
+
+def _date(services: Services, user_id: str, phrase: str, example: str) -> date | Refusal:
+    today = dates.local_today(services.clock(), services.directory.timezone(user_id))
+    day = dates.parse_due_date(phrase, today)
+    if day is None:
+        return Refusal(
+            f"I couldn't read `{phrase[:60]}` as a date. Try {dates.EXAMPLES}, e.g. {example}"
+        )
+    if day < today:
+        return Refusal(f"{dates.weekday_and_date(day)} is in the past; give the date it will ship.")
+    return day
+
+
+def add(services: Services, team_id: str, user_id: str, command: AddRollout) -> Rollout | Refusal:
+    ships_on = _date(services, user_id, command.phrase, ADD_EXAMPLE)
+    if isinstance(ships_on, Refusal):
+        return ships_on
+    rollout = rollouts.add_rollout(
+        services.db, team_id, command.key, command.title, ships_on, user_id, services.clock()
+    )
+    if rollout is None:
+        return Refusal(
+            f"Rollout `{command.key}` exists already. To change its date: "
+            f"`/perspective rollout move {command.key} <date>`."
+        )
+    return rollout
+
+
+def move(
+    services: Services, team_id: str, user_id: str, command: MoveRollout
+) -> MoveOutcome | Rollout | Refusal:
+    """Move the date, then tell owners and managers at once (the tick retries what failed);
+    the rollout untouched when it already ships on that date."""
+    ships_on = _date(services, user_id, command.phrase, MOVE_EXAMPLE)
+    if isinstance(ships_on, Refusal):
+        return ships_on
+    now = services.clock()
+    outcome = rollouts.move_rollout(services.db, team_id, command.key, ships_on, user_id, now)
+    if outcome is None:
+        return Refusal(
+            f"There is no rollout `{command.key}`. `/perspective rollout list` shows them; "
+            f"add one with {ADD_EXAMPLE}"
+        )
+    if isinstance(outcome, MoveOutcome) and outcome.at_risk:
+        alert_move(services, outcome.move, now)
+    return outcome
+
+
+def alert_move(services: Services, move: RolloutMove, now: datetime) -> bool:
+    """Send every alert of a move that has not gone out yet; True when all of them have."""
+    at_risk = [
+        p for p in rollouts.promises_put_at_risk_by(services.db, move.id) if p.status == OPEN
+    ]
+    keys = [f"rollout-risk:{move.id}:{p.id}" for p in at_risk]
+    for key, promise in zip(keys, at_risk, strict=True):
+        deliver_once(
+            services,
+            move.team_id,
+            key,
+            now,
+            lambda p=promise: send_dm(
+                services,
+                p.owner_id,
+                render.risk_alert(p, move),
+                "A rollout slipped past your promise",
+            ),
+        )
+    by_manager: dict[str, list[Promise]] = defaultdict(list)
+    for promise in at_risk:
+        manager = teams.manager_of(services.db, move.team_id, promise.owner_id)
+        if manager is not None:
+            by_manager[manager].append(promise)
+    for manager, team_promises in by_manager.items():
+        key = f"rollout-risk-manager:{move.id}:{manager}"
+        keys.append(key)
+        deliver_once(
+            services,
+            move.team_id,
+            key,
+            now,
+            lambda m=manager, ps=team_promises: send_dm(
+                services, m, render.manager_risk_alert(move, ps), "Promises at risk on your team"
+            ),
+        )
+    finished = len(claims.done_keys(services.db, keys)) == len(keys)
+    if finished:
+        rollouts.mark_notified(services.db, move.id, now)
+    return finished
+
+
+def retry_alerts(services: Services, now: datetime) -> None:
+    """Scheduler job: moves whose alerts did not all go out (Slack failed, process died)."""
+    for move in rollouts.unnotified_moves(services.db):
+        alert_move(services, move, now)
+
+
+def all_rollouts(services: Services, team_id: str) -> list[Rollout]:
+    return rollouts.list_rollouts(services.db, team_id)

@@ -1,0 +1,1 @@
+"""The composition root: app factory, CLI, HTTP server, scheduler jobs, sandbox."""

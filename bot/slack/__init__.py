@@ -1,0 +1,1 @@
+"""Slack plumbing every feature shares: Block Kit, mrkdwn escaping, the client, people."""

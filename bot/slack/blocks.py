@@ -1,0 +1,156 @@
+"""Block Kit building blocks shared by every feature's renderer.
+
+Only structure lives here; user text must already be escaped by `bot.slack.mrkdwn`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Block = dict[str, Any]
+Blocks = list[Block]
+
+
+def plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def section(text: str, accessory: Block | None = None) -> Block:
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": plain(text[:150])}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(
+    text: str,
+    action_id: str,
+    value: str,
+    *,
+    style: str | None = None,
+    confirm: tuple[str, str, str] | None = None,
+) -> Block:
+    """A button; `confirm` is (title, question, confirm-label) for a "Are you sure?" dialog."""
+    element: Block = {"type": "button", "text": plain(text), "action_id": action_id, "value": value}
+    if style:
+        element["style"] = style
+    if confirm:
+        title, question, label = confirm
+        element["confirm"] = {
+            "title": plain(title),
+            "text": plain(question),
+            "confirm": plain(label),
+            "deny": plain("Cancel"),
+        }
+    return element
+
+
+def static_select(
+    options: dict[str, str], initial: str | None = None, placeholder: str | None = None
+) -> Block:
+    """A select (action id "value") over {value: label}; labels are cut to Slack's 75 characters."""
+    element: Block = {
+        "type": "static_select",
+        "action_id": "value",
+        "options": [{"text": plain(label[:75]), "value": key} for key, label in options.items()],
+    }
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
+    if initial in options:
+        element["initial_option"] = {"text": plain(options[initial][:75]), "value": initial}
+    return element
+
+
+def input_block(block_id: str, label: str, element: Block, *, optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain(label),
+        "element": element,
+    }
+
+
+def actions(*elements: Block, block_id: str | None = None) -> Block:
+    block: Block = {"type": "actions", "elements": list(elements)}
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def text_input(
+    block_id: str,
+    label: str,
+    placeholder: str = "",
+    *,
+    optional: bool = False,
+    multiline: bool = False,
+    max_length: int | None = None,
+    initial: str | None = None,
+) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": "value", "multiline": multiline}
+    if placeholder:
+        element["placeholder"] = plain(placeholder)
+    if max_length:
+        element["max_length"] = max_length
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": plain(label),
+        "element": element,
+    }
+
+
+def modal(
+    callback_id: str, title: str, blocks: Blocks, *, submit: str = "Save", metadata: str = ""
+) -> Block:
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": metadata,
+        "title": plain(title),
+        "submit": plain(submit),
+        "close": plain("Cancel"),
+        "blocks": blocks,
+    }
+
+
+def input_value(view: Block, block_id: str) -> str | None:
+    """The stripped text of an input (action id "value") in a submitted view, or None if blank."""
+    state = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
+    value = state.get("value")
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def slack_date(when_ts: int, fallback: str, fmt: str = "{date_short}") -> str:
+    """A date Slack renders in the reader's own zone, e.g. <!date^1700000000^{date_short}|…>."""
+    return f"<!date^{when_ts}^{fmt}|{fallback}>"
+
+
+def selected_date(view: Block, block_id: str) -> str | None:
+    """The ISO date picked in a datepicker (action id "value") of a submitted view."""
+    state = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
+    return state.get("selected_date") or None
+
+
+def selected_option(view: Block, block_id: str) -> str | None:
+    """The value of the option chosen in a select (action id "value"), or None."""
+    state = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
+    return (state.get("selected_option") or {}).get("value") or None

@@ -1,0 +1,116 @@
+"""Settings: every variable of PRODUCT.md, and one clear line (exit 2) for a bad one."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, load_settings, parse_settings
+
+BASE = {"SLACK_BOT_TOKEN": "xoxb-1-abc"}
+
+
+def test_defaults_need_only_a_bot_token() -> None:
+    settings = parse_settings(BASE)
+    assert settings.database_url == "sqlite:///perspective.db"
+    assert settings.port == 3000
+    assert settings.default_timezone == "UTC"
+    assert settings.slack_api_url is None and not settings.socket_mode
+    assert settings.admins == frozenset()
+
+
+def test_every_setting_is_read() -> None:
+    settings = parse_settings(
+        {
+            **BASE,
+            "SLACK_SIGNING_SECRET": "s3cret",
+            "SLACK_APP_TOKEN": "xapp-1-abc",
+            "DATABASE_URL": "postgresql://u:p@db:5432/perspective",
+            "SLACK_API_URL": "http://127.0.0.1:9000/api",
+            "PERSPECTIVE_ADMINS": "U012AB, W0CDEF ,",
+            "DEALS_WEBHOOK_SECRET": "hook",
+            "PORT": "8080",
+            "DEFAULT_TIMEZONE": "Europe/Berlin",
+        }
+    )
+    assert settings.slack_signing_secret == "s3cret" and settings.socket_mode
+    assert settings.database_url == "postgresql+psycopg://u:p@db:5432/perspective"
+    assert settings.slack_api_url == "http://127.0.0.1:9000/api/"
+    assert settings.admins == {"U012AB", "W0CDEF"}
+    assert (settings.deals_webhook_secret, settings.port) == ("hook", 8080)
+    assert settings.default_timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("SLACK_BOT_TOKEN", "", "SLACK_BOT_TOKEN is not set"),
+        ("SLACK_BOT_TOKEN", "xoxp-user", "SLACK_BOT_TOKEN must be a bot token"),
+        ("SLACK_APP_TOKEN", "xoxb-1", "SLACK_APP_TOKEN must be an app-level token"),
+        ("DATABASE_URL", "mysql://x", "DATABASE_URL must look like"),
+        ("SLACK_API_URL", "slack.com/api", "SLACK_API_URL must be an http(s) URL"),
+        ("PERSPECTIVE_ADMINS", "alice,bob", "PERSPECTIVE_ADMINS must be comma-separated"),
+        ("PORT", "eighty", "PORT must be a number"),
+        ("PORT", "70000", "PORT must be a number"),
+        ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE must be an IANA time zone"),
+    ],
+)
+def test_a_bad_setting_names_the_variable(name: str, value: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        parse_settings({**BASE, name: value})
+
+
+def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("SLACK_BOT_TOKEN=xoxb-from-file\nPORT=4000\n")
+    settings = load_settings({"PORT": "5000"}, dotenv_path=dotenv)
+    assert (settings.slack_bot_token, settings.port) == ("xoxb-from-file", 5000)
+
+
+def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "PORT"))
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot.runtime.cli", *args],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_cli_reports_a_missing_setting_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    result = run_cli(["tick"], {}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "perspective: SLACK_BOT_TOKEN is not set: it should be a bot token like xoxb-…"
+    ]
+
+
+def test_cli_reports_a_malformed_setting_without_a_traceback(tmp_path: Path) -> None:
+    result = run_cli(["serve"], {"SLACK_BOT_TOKEN": "xoxb-1", "PORT": "abc"}, tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert (
+        result.stderr.strip() == "perspective: PORT must be a number between 1 and 65535, not 'abc'"
+    )
+
+
+def test_http_mode_without_signing_secret_is_a_config_error(tmp_path: Path) -> None:
+    result = run_cli(["serve", "--http"], {"SLACK_BOT_TOKEN": "xoxb-1"}, tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET is not set" in result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr
+
+
+def test_every_command_has_help(tmp_path: Path) -> None:
+    for args in (["--help"], ["serve", "--help"], ["tick", "--help"], ["db", "upgrade", "--help"]):
+        result = run_cli(args, {}, tmp_path)
+        assert result.returncode == 0 and "usage: perspective" in result.stdout

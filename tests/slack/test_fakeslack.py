@@ -1,0 +1,125 @@
+"""The fake Slack refuses what Slack refuses, in Slack's shape (HTTP 200, `ok: false` and
+the error's name), so no test can pass on a call that Slack itself would reject.
+
+Each limit is tested at its edge: the largest call Slack accepts goes through, one more
+block or character is refused.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
+
+from tests.support.fakeslack import FakeSlack, FakeSlackServer
+
+Refused = dict[str, Any]
+
+
+@pytest.fixture
+def client(fake: FakeSlack, fake_slack_server: FakeSlackServer) -> WebClient:
+    """The Slack SDK's own client, over HTTP, as the bot calls Slack."""
+    return WebClient(token=fake.token, base_url=fake_slack_server.api_url)
+
+
+def sections(count: int, chars: int = 10) -> list[dict[str, Any]]:
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "x" * chars}} for _ in range(count)
+    ]
+
+
+def modal(blocks: list[dict[str, Any]], title: str = "New promise") -> dict[str, Any]:
+    return {"type": "modal", "title": {"type": "plain_text", "text": title}, "blocks": blocks}
+
+
+def refused(call: Callable[[], SlackResponse]) -> Refused:
+    """The body of a refused call, checked to be Slack's shape: HTTP 200 and `ok: false`
+    (which the SDK raises as SlackApiError, as it does for Slack)."""
+    with pytest.raises(SlackApiError) as caught:
+        call()
+    response = caught.value.response
+    assert response.status_code == 200
+    assert response.data["ok"] is False
+    return dict(response.data)
+
+
+def reasons(answer: Refused) -> str:
+    return " ".join(answer.get("response_metadata", {}).get("messages", []))
+
+
+def post_message(client: WebClient, blocks: list[dict[str, Any]]) -> SlackResponse:
+    return client.chat_postMessage(channel="C0SALES01", text="fallback", blocks=blocks)
+
+
+def publish_home(client: WebClient, blocks: list[dict[str, Any]]) -> SlackResponse:
+    return client.views_publish(user_id="U0REP0001", view={"type": "home", "blocks": blocks})
+
+
+def test_a_message_has_at_most_50_blocks(client: WebClient, fake: FakeSlack) -> None:
+    assert post_message(client, sections(50))["ok"]
+    answer = refused(lambda: post_message(client, sections(51)))
+    assert answer["error"] == "invalid_blocks"
+    assert "no more than 50 items" in reasons(answer)
+    assert len(fake.calls_to("chat.postMessage")) == 1  # a refused call never counts as sent
+
+
+def test_a_view_has_at_most_100_blocks(client: WebClient) -> None:
+    assert client.views_open(trigger_id="1.2.abc", view=modal(sections(100)))["ok"]
+    answer = refused(lambda: client.views_open(trigger_id="1.2.abc", view=modal(sections(101))))
+    assert answer["error"] == "invalid_arguments"
+    assert "no more than 100 items" in reasons(answer)
+
+
+@pytest.mark.parametrize(
+    ("send", "error"),
+    [(post_message, "invalid_blocks"), (publish_home, "invalid_arguments")],
+    ids=["message", "view"],
+)
+def test_section_text_has_at_most_3000_characters(
+    client: WebClient, send: Callable[[WebClient, list], SlackResponse], error: str
+) -> None:
+    assert send(client, sections(1, chars=3000))["ok"]
+    answer = refused(lambda: send(client, sections(1, chars=3001)))
+    assert answer["error"] == error
+    assert "less than 3001 characters" in reasons(answer)
+
+
+def test_a_modal_title_has_at_most_24_characters(client: WebClient) -> None:
+    assert client.views_open(trigger_id="1.2.abc", view=modal(sections(1), title="x" * 24))["ok"]
+    answer = refused(
+        lambda: client.views_open(trigger_id="1.2.abc", view=modal(sections(1), title="x" * 25))
+    )
+    assert answer["error"] == "invalid_arguments"
+    assert "/view/title/text" in reasons(answer)
+
+
+@pytest.mark.parametrize(
+    ("method", "args", "missing"),
+    [
+        ("views.open", {"view": modal(sections(1))}, "trigger_id"),
+        ("views.open", {"trigger_id": "1.2.abc"}, "view"),
+        ("views.publish", {"view": {"type": "home", "blocks": []}}, "user_id"),
+        ("chat.update", {"channel": "C0SALES01", "text": "edited"}, "ts"),
+    ],
+)
+def test_a_missing_required_argument_is_refused(
+    client: WebClient, fake: FakeSlack, method: str, args: dict[str, Any], missing: str
+) -> None:
+    answer = refused(lambda: client.api_call(method, json=args))
+    assert answer["error"] == "invalid_arguments"
+    assert f"missing required field: {missing}" in reasons(answer)
+    assert fake.calls_to(method) == []
+
+
+def test_a_delayed_method_answers_late_and_still_answers(
+    client: WebClient, fake: FakeSlack
+) -> None:
+    fake.delay("users.info", 0.3)
+    started = time.monotonic()
+    assert client.users_info(user="U0REP0001")["user"]["id"] == "U0REP0001"
+    assert time.monotonic() - started >= 0.3
