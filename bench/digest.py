@@ -29,9 +29,6 @@ from typing import Any
 
 from sqlalchemy import create_engine, insert, make_url, text
 
-# The fake Slack lives in tests/, which is not an installed package.
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from bot.config import Settings
 from bot.digests import posting as digests
 from bot.runtime.scheduler import run_tick
@@ -39,6 +36,7 @@ from bot.services import Services, build_services
 from storage import digests as digest_store
 from storage.db import Database
 from storage.fieldnotes import FieldNote, FieldNoteTag
+from tests.support.fakeslack import FakeSlackServer
 
 TEAM = "T0BENCH01"
 TAGS = [
@@ -222,8 +220,6 @@ def start_fake_slack() -> tuple[multiprocessing.Process, str]:
 
 
 def serve_fake_slack(connection: Connection) -> None:
-    from tests.support.fakeslack import FakeSlackServer
-
     server = FakeSlackServer().start()
     connection.send(server.api_url)
     threading.Event().wait()

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -30,8 +29,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, text
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.fake_slack_process import FakeSlackProcess
 from bot.config import Settings

@@ -10,18 +10,17 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
+from bot.delivery import send_dm
 from bot.home import compose_home
 from bot.promises import blocks as render
-from bot.promises import dates, nudges
+from bot.promises import dates, nudges, rollouts
 from bot.promises import rules as promises
 from bot.promises.blocks import Origin
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack import mrkdwn
 from bot.slack.blocks import input_value, section, selected_date, selected_option
-from bot.slack.direct_messages import send_dm
 from handlers.common import ack_now, apologise_on_error, post_privately, refuse
-from storage import rollouts
 from storage.promises import Promise
 
 
@@ -41,7 +40,7 @@ def register(app: App, services: Services) -> None:
                 _respond_blocks(respond, blocks, "Your promises")
             case promises.Capture(""):
                 view = render.capture_modal(
-                    rollouts.list_rollouts(services.db, team),
+                    rollouts.all_rollouts(services, team),
                     command.get("channel_id"),
                     _today(user),
                 )
@@ -66,12 +65,7 @@ def register(app: App, services: Services) -> None:
         return dates.local_today(services.clock(), services.directory.timezone(user))
 
     def _saved(promise: Promise) -> list[dict[str, Any]]:
-        rollout = (
-            rollouts.get_rollout(services.db, promise.team_id, promise.rollout_key)
-            if promise.rollout_key
-            else None
-        )
-        return render.saved(promise, rollout)
+        return render.saved(promise, rollouts.rollout_for(services, promise))
 
     def _reply(respond: Respond, result: Promise | Refusal) -> None:
         if isinstance(result, Refusal):

@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from bot.config import Settings
 from bot.runtime.app import build_app
+from bot.runtime.cli import main
 from bot.runtime.scheduler import run_tick
 from bot.runtime.server import HttpServer, build_web_app
 from bot.services import Services, build_services
@@ -171,8 +172,6 @@ def bot(
 def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], int]:
     """Run `perspective tick --now ISO` (the real CLI) against the test database and fake
     Slack; a tick in which any job failed fails the test."""
-    from bot.runtime.cli import main
-
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
     monkeypatch.setenv("DATABASE_URL", bot.db.url.render_as_string(hide_password=False))
     monkeypatch.setenv("SLACK_API_URL", str(bot.services.settings.slack_api_url))

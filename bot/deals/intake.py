@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.config import SLACK_USER_ID
 from bot.deals import winloss
-from bot.runtime.scheduler import SEND_ERRORS as SLACK_ERRORS
+from bot.delivery import SEND_ERRORS as SLACK_ERRORS
 from bot.services import Services
 from storage import deals, workspace_settings
 from storage.db import Database

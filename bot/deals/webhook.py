@@ -13,8 +13,8 @@ import json
 import logging
 
 from bot.deals import intake as deals
-from bot.runtime.server import Endpoint, Reply
 from bot.services import Services
+from bot.web import Endpoint, Reply
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The win/loss prompt: asked at once, reminded twice, escalated once — each exactly once.
 
-Every Slack send goes through `bot.runtime.scheduler.deliver_once` with a key per closure
+Every Slack send goes through `bot.delivery.deliver_once` with a key per closure
 and step, so a resent webhook, a retry after a failed send, or three processes
 ticking together can never ask, remind or escalate twice.
 """
@@ -17,9 +17,9 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 
 from bot.deals import blocks as render
+from bot.delivery import deliver_once
 from bot.foreground import foreground
 from bot.refusals import Refusal
-from bot.runtime.scheduler import deliver_once
 from bot.services import Services
 from bot.slack.blocks import Blocks
 from storage import claims, deals, teams

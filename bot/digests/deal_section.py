@@ -12,17 +12,13 @@ at most `MAX_SHOWN` deals are listed in full.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.deals.blocks import money, reason_label
 from bot.digests.blocks import ACCOUNT_CHARS, SectionContent, text_sections
+from bot.digests.section import SectionRequest
 from bot.slack import mrkdwn
 from storage import digest_deals as store
 from storage.deals import LOST, WON, ReasonCount
 from storage.digest_deals import ClosedDeal, DealRange
-
-if TYPE_CHECKING:  # digest_sections imports this module to list it
-    from bot.digests.sections import SectionRequest
 
 ANSWERS_KIND = "deal_answers"
 MAX_SHOWN = 15

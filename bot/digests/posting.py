@@ -20,11 +20,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from slack_sdk.errors import SlackApiError
 
+from bot.delivery import SEND_ERRORS, deliver_once
 from bot.digests import blocks as render
 from bot.digests.schedule import CADENCES, Schedule, parse_time
-from bot.digests.sections import SectionRequest, cursor_kinds, digest_sections
+from bot.digests.section import SectionRequest
+from bot.digests.sections import cursor_kinds, digest_sections
 from bot.refusals import Refusal
-from bot.runtime.scheduler import SEND_ERRORS, deliver_once
 from bot.services import Services
 from bot.slack import mentions
 from storage import digests, fieldnotes, note_uses

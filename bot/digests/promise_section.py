@@ -9,15 +9,11 @@ numbers, and at most `MAX_SHOWN` promises are listed in full.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.digests.blocks import SectionContent, text_sections
+from bot.digests.section import SectionRequest
 from bot.slack import mrkdwn
 from storage import promises as store
 from storage.promises import AT_RISK, BROKEN, KEPT, OPEN, EventWithPromise
-
-if TYPE_CHECKING:  # digest_sections imports this module to list it
-    from bot.digests.sections import SectionRequest
 
 MAX_SHOWN = 15
 TEXT_CHARS = 200

@@ -27,31 +27,19 @@ cursor, and the section reads every frozen range from `SectionRequest.ranges`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from bot.digests import blocks as render
 from bot.digests.blocks import SectionContent
 from bot.digests.deal_section import deals_section
 from bot.digests.promise_section import promise_events_section
+from bot.digests.section import SectionRequest
 from storage import deals, digest_deals, digest_notes, promises
 from storage.db import Database
 
 NOTES_PER_TAG = 5
 MAX_NOTES_SHOWN = 40
-
-
-@dataclass(frozen=True)
-class SectionRequest:
-    db: Database
-    team_id: str
-    tags: tuple[str, ...]  # the subscription's tag filter; empty means everything
-    after_id: int  # records with after_id < id <= upto_id belong to this digest
-    upto_id: int
-    period_start: datetime  # UTC; for aggregates over the period ("reason counts since")
-    period_end: datetime
-    ranges: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # every kind's range
 
 
 LatestId = Callable[[Database, str], int]

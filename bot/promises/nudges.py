@@ -13,13 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
 
 from bot.deals import winloss
+from bot.delivery import SEND_WORKERS, deliver_once, in_parallel, send_dm
 from bot.promises import blocks as render
 from bot.refusals import Refusal
-from bot.runtime.scheduler import SEND_WORKERS, deliver_once, in_parallel
 from bot.services import Services
 from bot.slack import mrkdwn
 from bot.slack.blocks import Blocks, actions, button, context, header, section
-from bot.slack.direct_messages import send_dm
 from storage import claims, rollouts, teams
 from storage import promises as store
 from storage.promises import BROKEN, OPEN, Promise

@@ -16,11 +16,10 @@ import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.delivery import deliver_once, in_parallel, send_dm
 from bot.promises import blocks as render
 from bot.promises import dates
-from bot.runtime.scheduler import deliver_once, in_parallel
 from bot.services import Services
-from bot.slack.direct_messages import send_dm
 from bot.slack.directory import Person
 from storage import claims
 from storage import promises as store

@@ -13,12 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.delivery import deliver_once, send_dm
 from bot.promises import blocks as render
 from bot.promises import dates
 from bot.refusals import Refusal
-from bot.runtime.scheduler import deliver_once
 from bot.services import Services
-from bot.slack.direct_messages import send_dm
 from bot.slack.mentions import split_words
 from storage import claims, rollouts, teams
 from storage.promises import OPEN, Promise
@@ -182,3 +181,10 @@ def retry_alerts(services: Services, now: datetime) -> None:
 
 def all_rollouts(services: Services, team_id: str) -> list[Rollout]:
     return rollouts.list_rollouts(services.db, team_id)
+
+
+def rollout_for(services: Services, promise: Promise) -> Rollout | None:
+    """The rollout a promise needs, if it names one."""
+    if not promise.rollout_key:
+        return None
+    return rollouts.get_rollout(services.db, promise.team_id, promise.rollout_key)

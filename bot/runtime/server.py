@@ -13,7 +13,6 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App
@@ -21,21 +20,17 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
+from bot.deals.webhook import PATH as DEALS_PATH
+from bot.deals.webhook import deals_endpoint
 from bot.foreground import foreground
 from bot.services import Services
+from bot.web import Endpoint, Reply
 
 log = logging.getLogger(__name__)
 
 MAX_BODY_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: dict[str, Any]
-
-
-Endpoint = Callable[[bytes, dict[str, str]], Reply]
 STATUS_TEXT = {
     200: "OK",
     400: "Bad Request",
@@ -105,10 +100,6 @@ def _send(start_response: Callable, reply: Reply) -> list[bytes]:
 
 
 def build_web_app(app: App, services: Services) -> WebApp:
-    # Imported here: the webhook module builds on Reply and Endpoint above.
-    from bot.deals.webhook import PATH as DEALS_PATH
-    from bot.deals.webhook import deals_endpoint
-
     web_app = WebApp(app, services)
     web_app.add_post(DEALS_PATH, deals_endpoint(services))
     return web_app

@@ -1,6 +1,8 @@
 """Alembic environment: runs on the connection `Database.upgrade` hands over,
 or on DATABASE_URL when the alembic command line is used directly."""
 
+import os
+
 from alembic import context
 from sqlalchemy import create_engine
 
@@ -13,7 +15,6 @@ import storage.promises
 import storage.rollouts
 import storage.teams
 import storage.workspace_settings  # noqa: F401  (models register themselves on Base.metadata)
-from bot.config import load_settings
 from storage.base import Base
 
 target_metadata = Base.metadata
@@ -29,6 +30,6 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     run_migrations(connection)
 else:
-    engine = create_engine(load_settings().database_url)
+    engine = create_engine(os.environ.get("DATABASE_URL", "sqlite:///perspective.db"))
     with engine.begin() as own_connection:
         run_migrations(own_connection)

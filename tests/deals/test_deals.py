@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.deals import winloss
-from bot.deals.webhook import signature_for
 from bot.foreground import Foreground, foreground
 from bot.home import compose_home
 from bot.runtime.cli import main as perspective
@@ -29,49 +28,22 @@ from tests.conftest import (
     OTHER_REP,
     REP,
     TEAM,
-    WEBHOOK_SECRET,
     RunningBot,
     tick_concurrently,
 )
-from tests.support.slack_requests import Reply, http_post
-
-ACME = {
-    "deal_id": "crm-1001",
-    "name": "Acme renewal",
-    "account": "Acme Corp",
-    "amount": 48000,
-    "currency": "USD",
-    "outcome": "lost",
-    "owner_slack_id": REP,
-    "closed_at": "2026-11-23T12:00:00Z",
-}
-ANSWER = {
-    "customer_said": "  Gong bundled call recording for free and the CFO took it  ",
-    "competitor": "Gong",
-    "talked": {
-        "type": "checkboxes",
-        "selected_options": [{"text": {"type": "plain_text", "text": "x"}, "value": "yes"}],
-    },
-    "marketing_note": "Lead with the recording roadmap",
-}
-
+from tests.support.deals import (
+    ACME,
+    ANSWER,
+    press_reason,
+    send_deal,
+    settle,
+    submit_answer,
+    use_cli,
+)
+from tests.support.replies import reply_to
+from tests.support.slack_requests import Reply
 
 # ---- helpers ----------------------------------------------------------------------------
-
-
-def send_deal(bot: RunningBot, payload: Any, *, signature: str | None = None) -> Reply:
-    body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-    headers = {"Content-Type": "application/json"}
-    if signature is None:
-        signature = signature_for(WEBHOOK_SECRET, body)
-    if signature:
-        headers["X-Perspective-Signature"] = signature
-    return http_post(f"{bot.base_url}/hooks/deals", body, headers)
-
-
-def settle(bot: RunningBot) -> None:
-    """Let background prompts finish, so "exactly one" can be asserted without sleeping."""
-    winloss.prompts.drain()
 
 
 def prompts_to(bot: RunningBot, user: str) -> list[dict]:
@@ -113,51 +85,10 @@ def only_closure(bot: RunningBot) -> DealClosure:
     return closure
 
 
-def reply_to(bot: RunningBot, response_url: str) -> dict:
-    rid = response_url.rsplit("/", 1)[1]
-    return bot.fake.wait_for("response_url", where=lambda a: a["_response_id"] == rid)[-1]
-
-
-def use_cli(bot: RunningBot, monkeypatch: pytest.MonkeyPatch, cwd: Path) -> None:
-    """Point the `perspective` command line at this test's database and fake Slack."""
-    settings = bot.services.settings
-    monkeypatch.setenv("SLACK_BOT_TOKEN", settings.slack_bot_token)
-    monkeypatch.setenv("SLACK_API_URL", settings.slack_api_url or "")
-    monkeypatch.setenv("DATABASE_URL", bot.db.url.render_as_string(hide_password=False))
-    monkeypatch.chdir(cwd)
-
-
 def perspective_command(bot: RunningBot, text: str, user: str = REP) -> str:
     reply, response_url = bot.slack.command("/perspective", text, user=user)
     assert reply.status == 200
     return reply_to(bot, response_url)["text"]
-
-
-def press_reason(
-    bot: RunningBot, closure: DealClosure, reason: str, user: str = REP
-) -> tuple[Reply, str]:
-    reply, response_url = bot.slack.block_action(
-        f"winloss_reason:{reason}",
-        str(closure.id),
-        user=user,
-        channel=closure.prompt_channel,
-        message_ts=closure.prompt_ts or "",
-    )
-    assert reply.status == 200
-    return reply, response_url
-
-
-def submit_answer(
-    bot: RunningBot, closure_id: int, reason: str, user: str = REP, **values: Any
-) -> Reply:
-    state = {**ANSWER, **values}
-    state["winloss_reason"] = {
-        "type": "static_select",
-        "selected_option": {"text": {"type": "plain_text", "text": reason}, "value": reason},
-    }
-    state = {k: v for k, v in state.items() if v is not None}
-    metadata = json.dumps({"closure": closure_id, "home": False})
-    return bot.slack.view_submission("winloss_modal", state, user=user, private_metadata=metadata)
 
 
 def prompted_closure(bot: RunningBot, payload: dict | None = None) -> DealClosure:

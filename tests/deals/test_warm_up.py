@@ -12,7 +12,7 @@ from bot.services import Services
 from storage import workspace_settings
 from storage.db import WARM_CONNECTIONS, Database
 from tests.conftest import TEAM, RunningBot
-from tests.deals.test_deals import ACME, send_deal
+from tests.support.deals import ACME, send_deal
 from tests.support.fakeslack import FakeSlack
 
 

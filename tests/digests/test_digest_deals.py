@@ -7,13 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.digests.deal_section import MAX_SHOWN, deals_section
-from bot.digests.sections import SectionRequest
+from bot.digests.section import SectionRequest
 from storage import deals
 from storage.deals import DealClosure
 from tests.conftest import OTHER_REP, REP, TEAM, RunningBot
-from tests.deals.test_deals import ACME, press_reason, send_deal, settle, submit_answer
-from tests.digests.test_digest_promises import header_counts, subscribe
-from tests.digests.test_digests import blocks_of, posts_to, shown
+from tests.support.deals import ACME, press_reason, send_deal, settle, submit_answer
+from tests.support.digests import blocks_of, header_counts, posts_to, shown, subscribe_by_command
 from tests.support.promises import perspective
 
 GLOBEX = {
@@ -53,7 +52,7 @@ def digest_now(bot: RunningBot) -> dict[str, Any]:
 def test_a_closed_and_answered_deal_shows_once_with_its_reason_and_the_customers_words(
     bot: RunningBot, cli_tick: Callable[[str], int]
 ) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     answer(bot, close(bot, ACME), "competitor")
     close(bot, GLOBEX)
 
@@ -77,7 +76,7 @@ def test_a_closed_and_answered_deal_shows_once_with_its_reason_and_the_customers
 def test_a_reason_that_arrives_after_its_deal_was_shown_reaches_the_next_digest(
     bot: RunningBot, cli_tick: Callable[[str], int]
 ) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     acme = close(bot, ACME)
     cli_tick("2026-11-24T09:00:00Z")
     [first] = posts_to(bot)
@@ -99,7 +98,7 @@ def test_a_reason_that_arrives_after_its_deal_was_shown_reaches_the_next_digest(
 
 def test_reason_counts_and_top_competitors_cover_the_answers_shown(bot: RunningBot) -> None:
     before = close(bot, {**ACME, "deal_id": "crm-0", "name": "Old deal"})
-    subscribe(bot)  # the deal above was closed before: only its reason is new
+    subscribe_by_command(bot)  # the deal above was closed before: only its reason is new
     answer(bot, before, "competitor", competitor="Chorus")
     lost = [close(bot, {**ACME, "deal_id": f"crm-{n}", "name": f"Deal {n}"}) for n in (1, 2, 3)]
     answer(bot, lost[0], "competitor", competitor="Gong")
@@ -117,7 +116,7 @@ def test_reason_counts_and_top_competitors_cover_the_answers_shown(bot: RunningB
 
 
 def test_hostile_text_in_a_deal_pings_no_one(bot: RunningBot) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     hostile = {
         **ACME,
         "name": "<!channel> renewal & <@U0BOSS0001>",
@@ -146,7 +145,7 @@ def test_hostile_text_in_a_deal_pings_no_one(bot: RunningBot) -> None:
 def test_a_retried_digest_keeps_its_frozen_range(
     bot: RunningBot, cli_tick: Callable[[str], int]
 ) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     acme = close(bot, ACME)
     bot.fake.fail_next("chat.postMessage", status=429, error="ratelimited")
     cli_tick("2026-11-24T09:00:00Z")
@@ -169,7 +168,7 @@ def test_a_retried_digest_keeps_its_frozen_range(
 
 
 def test_the_header_counts_every_deal_while_the_list_stops_at_the_cap(bot: RunningBot) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     for number in range(MAX_SHOWN + 2):
         close(bot, {**ACME, "deal_id": f"crm-{number}", "name": f"Deal {number:02}"})
 
@@ -182,7 +181,7 @@ def test_the_header_counts_every_deal_while_the_list_stops_at_the_cap(bot: Runni
 
 
 def test_a_changed_outcome_shows_both_closures_with_the_old_one_marked(bot: RunningBot) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     close(bot, ACME)
     close(bot, {**ACME, "outcome": "won"})
 

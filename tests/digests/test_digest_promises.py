@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.digests.promise_section import MAX_SHOWN, promise_events_section
-from bot.digests.sections import SectionRequest
+from bot.digests.section import SectionRequest
 from storage import promises as store
 from tests.conftest import OTHER_REP, REP, TEAM, RunningBot
-from tests.digests.test_digests import blocks_of, posts_to, shown
+from tests.support.digests import blocks_of, header_counts, posts_to, shown, subscribe_by_command
 from tests.support.promises import all_promises, perspective, promise_cmd
-
-
-def subscribe(bot: RunningBot) -> None:
-    """A daily 09:00 UTC digest for #marketing, made the way an admin makes it."""
-    assert "09:00" in perspective(bot, "digest add <#C0MKT0001|marketing>")["text"]
 
 
 def slip_sso(bot: RunningBot) -> None:
@@ -30,15 +25,10 @@ def promise_id(bot: RunningBot, account: str) -> int:
     return next(p.id for p in all_promises(bot) if p.account == account)
 
 
-def header_counts(post: dict) -> str:
-    """The context line under the digest's header: its period and counts."""
-    return blocks_of(post)[1]["elements"][0]["text"]
-
-
 def test_a_rollout_slip_shows_its_promises_at_risk_in_the_next_digest_only(
     bot: RunningBot, cli_tick: Callable[[str], int]
 ) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     slip_sso(bot)
 
     cli_tick("2026-11-24T09:00:00Z")
@@ -65,7 +55,7 @@ def test_a_rollout_slip_shows_its_promises_at_risk_in_the_next_digest_only(
 def test_a_promise_past_its_due_date_shows_as_broken_in_that_days_digest(
     bot: RunningBot, cli_tick: Callable[[str], int]
 ) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     promise_cmd(bot, "Case study draft to [Umbrella] by 2026-11-25", REP)
 
     cli_tick("2026-11-25T09:00:00Z")
@@ -77,7 +67,7 @@ def test_a_promise_past_its_due_date_shows_as_broken_in_that_days_digest(
 
 
 def test_hostile_text_in_a_promise_pings_no_one(bot: RunningBot) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     promise_cmd(
         bot,
         "<!channel> ask <@U0BOSS0001> & <!here> to [<!everyone> & Sons <@U0BOSS0001>] "
@@ -100,7 +90,7 @@ def test_hostile_text_in_a_promise_pings_no_one(bot: RunningBot) -> None:
 def test_the_header_counts_every_promise_while_the_list_stops_at_the_cap(
     bot: RunningBot,
 ) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     perspective(bot, 'rollout add sso "SSO integration" 2026-12-01')
     for number in range(MAX_SHOWN + 2):
         promise_cmd(bot, f"SSO to [Customer {number:02}] by 2026-12-15 needs:sso", REP)
@@ -120,7 +110,7 @@ def test_the_header_counts_every_promise_while_the_list_stops_at_the_cap(
 def test_a_retried_digest_keeps_its_frozen_range(
     bot: RunningBot, cli_tick: Callable[[str], int]
 ) -> None:
-    subscribe(bot)
+    subscribe_by_command(bot)
     slip_sso(bot)
     bot.fake.fail_next("chat.postMessage", status=429, error="ratelimited")
     cli_tick("2026-11-24T09:00:00Z")

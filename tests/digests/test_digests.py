@@ -10,46 +10,15 @@ import pytest
 
 from bot.digests import posting as digests
 from bot.digests.blocks import SectionContent, text_sections
-from bot.digests.sections import FIELD_NOTES, DigestSection, SectionRequest
+from bot.digests.section import SectionRequest
+from bot.digests.sections import FIELD_NOTES, DigestSection
 from bot.services import Services
 from storage import digests as digest_store
 from storage import fieldnotes, note_uses
-from storage.fieldnotes import NewNote
 from tests.conftest import ADMIN, OTHER_REP, REP, TEAM, RunningBot
+from tests.support.digests import MARKETING, add_note, blocks_of, posts_to, shown, subscribe
 
-MARKETING = "C0MKT0001"
 MARKETER = "U0MKT0001"
-
-
-def blocks_of(args: dict[str, Any]) -> list[dict[str, Any]]:
-    value = args.get("blocks") or []
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def shown(args: dict[str, Any]) -> str:
-    return (args.get("text") or "") + json.dumps(blocks_of(args), ensure_ascii=False)
-
-
-def add_note(
-    services: Services,
-    text: str,
-    *,
-    account: str | None = "Acme Corp",
-    tags: tuple[str, ...] = ("pricing",),
-    author: str = REP,
-) -> fieldnotes.FieldNote:
-    return fieldnotes.add_note(
-        services.db,
-        NewNote(TEAM, author, account, text, tags, "C0SALES01", services.clock()),
-    )
-
-
-def subscribe(services: Services, options: str = "", channel: str = MARKETING):
-    draft = digests.parse_add(f"<#{channel}|marketing> {options}", "UTC")
-    assert not isinstance(draft, digests.Refusal), draft
-    subscription = digests.add_subscription(services, TEAM, ADMIN, draft)
-    assert not isinstance(subscription, digests.Refusal), subscription
-    return subscription
 
 
 def perspective(bot: RunningBot, text: str, user: str = ADMIN) -> str:
@@ -59,11 +28,6 @@ def perspective(bot: RunningBot, text: str, user: str = ADMIN) -> str:
     [message] = bot.fake.wait_for("response_url", where=lambda a: a["_response_id"] == rid)
     assert message["response_type"] == "ephemeral"
     return message["text"]
-
-
-def posts_to(services_or_bot: Any, channel: str = MARKETING) -> list[dict[str, Any]]:
-    fake = services_or_bot.fake if isinstance(services_or_bot, RunningBot) else services_or_bot
-    return fake.calls_to("chat.postMessage", lambda a: a["channel"] == channel)
 
 
 # ---- subscription commands ------------------------------------------------------------------

@@ -9,15 +9,11 @@ import pytest
 
 from storage import fieldnotes
 from tests.conftest import ADMIN, OTHER_REP, REP, TEAM, RunningBot
-from tests.deals.test_deals import ACME, send_deal, settle
+from tests.support.deals import ACME, send_deal, settle
+from tests.support.fieldnotes import fieldnote
+from tests.support.replies import reply_to
 
 NOTE = "[Acme Corp] CFO says per-seat pricing kills it vs Gong #pricing #competitor:gong"
-
-
-def reply_to(bot: RunningBot, response_url: str) -> dict:
-    """The message the bot sent back through `respond()` for one request."""
-    rid = response_url.rsplit("/", 1)[1]
-    return bot.fake.wait_for("response_url", where=lambda a: a["_response_id"] == rid)[-1]
 
 
 def text_of(message: dict) -> str:
@@ -29,12 +25,6 @@ def text_of(message: dict) -> str:
 
 def all_notes(bot: RunningBot) -> list[fieldnotes.FieldNote]:
     return fieldnotes.search_notes(bot.db, TEAM, [], 1000).notes
-
-
-def fieldnote(bot: RunningBot, text: str, user: str = REP) -> dict:
-    reply, response_url = bot.slack.command("/fieldnote", text, user=user)
-    assert reply.status == 200
-    return reply_to(bot, response_url)
 
 
 def test_note_with_account_and_tags_is_saved_and_confirmed(bot: RunningBot) -> None:

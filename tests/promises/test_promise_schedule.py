@@ -4,6 +4,9 @@ through `perspective tick --now`, exactly once across processes and failed sends
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
@@ -13,8 +16,10 @@ import pytest
 from bot.promises import reminders as reminder_job
 from bot.promises.dates import parse_due_date
 from bot.promises.nudges import compose_nudge
+from bot.promises.reminders import is_away
 from bot.promises.rules import schedule_for
 from bot.runtime.cli import main
+from bot.slack.directory import Person
 from storage import promises as store
 from storage import teams
 from storage.promises import BROKEN, OPEN
@@ -417,9 +422,6 @@ def test_three_concurrent_ticks_send_each_reminder_and_nudge_once(bot: RunningBo
 def test_vacation_and_out_of_office_statuses_are_recognised(
     text: str, emoji: str, expires: int, away: bool
 ) -> None:
-    from bot.promises.reminders import is_away
-    from bot.slack.directory import Person
-
     person = Person(
         REP, "UTC", False, status_text=text, status_emoji=emoji, status_expiration=expires
     )
@@ -430,10 +432,6 @@ def test_three_tick_processes_at_once_send_each_reminder_and_nudge_once(
     bot: RunningBot, cli_tick: Tick
 ) -> None:
     """The same as above with real `perspective tick` processes (cli_tick set the environment)."""
-    import os
-    import subprocess
-    import sys
-
     teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
     for i in range(6):
         promise_cmd(bot, f"Due soon {i} to [Acme] by 2026-11-26", REP)

@@ -11,7 +11,9 @@ import pytest
 from sqlalchemy import event
 
 from bot.promises.blocks import Origin
+from bot.runtime.cli import main
 from storage import promises as store
+from storage import teams
 from storage.db import Database
 from storage.promises import BROKEN, KEPT, OPEN
 from tests.conftest import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
@@ -440,8 +442,6 @@ def test_app_home_lists_my_open_promises_and_my_teams_trouble(bot: RunningBot) -
     promise_cmd(bot, "Price sheet to [Hooli] by 2026-12-11", REP)
     broken = next(p for p in all_promises(bot) if p.account == "Hooli")
     promise_cmd(bot, f"broken {broken.id} pricing changed", REP)
-    from storage import teams
-
     teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
 
     bot.slack.event({"type": "app_home_opened", "user": REP, "tab": "home", "channel": "D0REP"})
@@ -476,8 +476,6 @@ def test_hostile_text_is_escaped_in_the_confirmation(bot: RunningBot) -> None:
 def test_export_writes_promises_as_json(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from bot.runtime.cli import main
-
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-10", REP)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
     monkeypatch.setenv("DATABASE_URL", bot.db.url.render_as_string(hide_password=False))

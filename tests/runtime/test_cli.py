@@ -11,10 +11,10 @@ import pytest
 from bot.runtime.cli import main as perspective
 from storage import fieldnotes
 from tests.conftest import REP, TEAM, RunningBot
-from tests.deals.test_deals import use_cli
-from tests.fieldnotes.test_fieldnotes import fieldnote
-from tests.runtime.test_config import run_cli
+from tests.support.cli import run_cli
+from tests.support.deals import use_cli
 from tests.support.fakeslack import FakeSlack, FakeSlackServer
+from tests.support.fieldnotes import fieldnote
 from tests.support.promises import only_promise, promise_cmd
 
 

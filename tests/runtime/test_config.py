@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.config import ConfigError, load_settings, parse_settings
+from tests.support.cli import run_cli
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1-abc"}
 
@@ -70,20 +68,6 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     dotenv.write_text("SLACK_BOT_TOKEN=xoxb-from-file\nPORT=4000\n")
     settings = load_settings({"PORT": "5000"}, dotenv_path=dotenv)
     assert (settings.slack_bot_token, settings.port) == ("xoxb-from-file", 5000)
-
-
-def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
-    clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_", "PORT"))
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "bot.runtime.cli", *args],
-        env={**clean, **env},
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_cli_reports_a_missing_setting_in_one_line_with_exit_code_2(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.runtime import sandbox
-from tests.runtime.test_config import run_cli
+from tests.support.cli import run_cli
 from tests.support.fakeslack import validate_message, validate_view
 
 

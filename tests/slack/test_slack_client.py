@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.runtime.scheduler import SEND_ERRORS, _retry_after
+from bot.delivery import SEND_ERRORS, _retry_after
 from bot.slack.client import PooledWebClient
 from tests.support.fakeslack import FakeSlackServer
 

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, MetaData, inspect
 import storage
 from storage.base import Base
 from storage.db import MIGRATIONS, Database
-from tests.runtime.test_config import run_cli
+from tests.support.cli import run_cli
 from tests.support.throwaway_db import throwaway_database
 
 

@@ -9,7 +9,7 @@ from storage import claims, rollouts
 from storage import promises as store
 from storage.promises import Promise
 from tests.conftest import ADMIN, TEAM, RunningBot
-from tests.fieldnotes.test_fieldnotes import reply_to
+from tests.support.replies import reply_to
 
 __all__ = ["reply_to"]
 
