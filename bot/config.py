@@ -1,6 +1,6 @@
 """Settings: the environment (and `.env`) read once into one typed object.
 
-Every variable of PRODUCT.md "Interfaces" lives here, so a typo in a deployment
+Every variable of the README's "Settings" lives here, so a typo in a deployment
 is reported at start-up as one line naming the variable instead of surfacing
 later as a confusing Slack error.
 """

@@ -1,4 +1,4 @@
-"""`POST /hooks/deals`: the CRM webhook, exactly as PRODUCT.md "Interfaces" specifies.
+"""`POST /hooks/deals`: the CRM webhook, exactly as the README's "Closed deals from a CRM" says.
 
 Checks run cheapest first — size, signature, JSON, fields — and nothing is
 stored unless all pass. The reply is decided before Slack is called: the

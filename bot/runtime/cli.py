@@ -1,7 +1,7 @@
 """`perspective` command line: serve, worker, tick, db upgrade, and operator tools.
 
 Errors are one line on standard error with a non-zero exit code; a bad setting
-exits with code 2 (the contract in PRODUCT.md "Interfaces").
+exits with code 2 (the contract in the README's "Settings").
 """
 
 from __future__ import annotations
