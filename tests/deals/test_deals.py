@@ -22,7 +22,7 @@ from bot.runtime.scheduler import run_tick
 from storage import claims, deals, teams
 from storage.db import Database
 from storage.deals import Deal, DealAnswer, DealClosure
-from tests.conftest import (
+from tests.support.bot import (
     ADMIN,
     MANAGER,
     OTHER_REP,

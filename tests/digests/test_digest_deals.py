@@ -10,7 +10,7 @@ from bot.digests.deal_section import MAX_SHOWN, deals_section
 from bot.digests.section import SectionRequest
 from storage import deals
 from storage.deals import DealClosure
-from tests.conftest import OTHER_REP, REP, TEAM, RunningBot
+from tests.support.bot import OTHER_REP, REP, TEAM, RunningBot
 from tests.support.deals import ACME, press_reason, send_deal, settle, submit_answer
 from tests.support.digests import blocks_of, header_counts, posts_to, shown, subscribe_by_command
 from tests.support.promises import perspective

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from bot.digests.promise_section import MAX_SHOWN, promise_events_section
 from bot.digests.section import SectionRequest
 from storage import promises as store
-from tests.conftest import OTHER_REP, REP, TEAM, RunningBot
+from tests.support.bot import OTHER_REP, REP, TEAM, RunningBot
 from tests.support.digests import blocks_of, header_counts, posts_to, shown, subscribe_by_command
 from tests.support.promises import all_promises, perspective, promise_cmd
 

@@ -16,7 +16,7 @@ from storage import claims
 from storage import digests as digest_store
 from storage.db import Database
 from storage.digests import DigestSubscription
-from tests.conftest import Clock, tick_concurrently
+from tests.support.bot import Clock, tick_concurrently
 from tests.support.digests import MARKETING, add_note, blocks_of, posts_to, shown, subscribe
 from tests.support.fakeslack import FakeSlack, FakeSlackServer
 

@@ -15,7 +15,7 @@ from bot.digests.sections import FIELD_NOTES, DigestSection
 from bot.services import Services
 from storage import digests as digest_store
 from storage import fieldnotes, note_uses
-from tests.conftest import ADMIN, OTHER_REP, REP, TEAM, RunningBot
+from tests.support.bot import ADMIN, OTHER_REP, REP, TEAM, RunningBot
 from tests.support.digests import MARKETING, add_note, blocks_of, posts_to, shown, subscribe
 
 MARKETER = "U0MKT0001"

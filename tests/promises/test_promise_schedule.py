@@ -23,7 +23,7 @@ from bot.slack.directory import Person
 from storage import promises as store
 from storage import teams
 from storage.promises import BROKEN, OPEN
-from tests.conftest import (
+from tests.support.bot import (
     MANAGER,
     OTHER_REP,
     REP,

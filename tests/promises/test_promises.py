@@ -16,7 +16,7 @@ from storage import promises as store
 from storage import teams
 from storage.db import Database
 from storage.promises import BROKEN, KEPT, OPEN
-from tests.conftest import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
+from tests.support.bot import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
 from tests.support.promises import (
     add_rollout,
     all_promises,

@@ -10,7 +10,7 @@ import pytest
 from storage import promises as store
 from storage import rollouts, teams
 from storage.promises import BROKEN, Promise
-from tests.conftest import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
+from tests.support.bot import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
 from tests.support.promises import (
     all_promises,
     blocks_of,

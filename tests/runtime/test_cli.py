@@ -10,7 +10,7 @@ import pytest
 
 from bot.runtime.cli import main as perspective
 from storage import fieldnotes
-from tests.conftest import REP, TEAM, RunningBot
+from tests.support.bot import REP, TEAM, RunningBot
 from tests.support.cli import run_cli
 from tests.support.deals import use_cli
 from tests.support.fakeslack import FakeSlack, FakeSlackServer

@@ -11,7 +11,7 @@ from bot.runtime.server import HttpServer, build_web_app
 from bot.services import build_services
 from storage import fieldnotes
 from storage.db import Database
-from tests.conftest import REP, TEAM, RunningBot, make_settings
+from tests.support.bot import REP, TEAM, RunningBot, make_settings
 from tests.support.fakeslack import FakeSlackServer
 from tests.support.slack_requests import http_get, sign
 

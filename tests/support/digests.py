@@ -9,7 +9,7 @@ from bot.digests import posting as digests
 from bot.services import Services
 from storage import fieldnotes
 from storage.fieldnotes import NewNote
-from tests.conftest import ADMIN, REP, TEAM, RunningBot
+from tests.support.bot import ADMIN, REP, TEAM, RunningBot
 from tests.support.promises import perspective
 
 MARKETING = "C0MKT0001"

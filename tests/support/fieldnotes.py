@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import REP, RunningBot
+from tests.support.bot import REP, RunningBot
 from tests.support.replies import reply_to
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from storage import claims, rollouts
 from storage import promises as store
 from storage.promises import Promise
-from tests.conftest import ADMIN, TEAM, RunningBot
+from tests.support.bot import ADMIN, TEAM, RunningBot
 from tests.support.replies import reply_to
 
 __all__ = ["reply_to"]

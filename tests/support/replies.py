@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import RunningBot
+from tests.support.bot import RunningBot
 
 
 def reply_to(bot: RunningBot, response_url: str) -> dict:
