@@ -10,17 +10,16 @@ database is emptied before each test.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from bot.runtime.app import build_app
 from bot.runtime.cli import main
 from bot.runtime.server import HttpServer, build_web_app
 from bot.services import Services, build_services
-from storage.base import Base
 from storage.db import Database
 from tests.support.bot import (
     ADMIN,
@@ -29,9 +28,11 @@ from tests.support.bot import (
     REP,
     SIGNING_SECRET,
     Clock,
+    CurrentWebApp,
     RunningBot,
     make_settings,
 )
+from tests.support.emptying import empty_postgres
 from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.slack_requests import SlackSender
 from tests.support.throwaway_db import throwaway_postgres
@@ -65,6 +66,17 @@ def postgres_url() -> Iterator[str | None]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once a run, for each test to copy."""
+    path = tmp_path_factory.mktemp("template") / "perspective.db"
+    database = Database(f"sqlite:///{path}")
+    database.upgrade()
+    database.dispose()  # the last connection to close folds the WAL into the file
+    assert not path.with_name(f"{path.name}-wal").exists()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None) -> str:
     if request.param == "sqlite":
@@ -77,19 +89,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: s
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
+def db(database_url: str, sqlite_template: Path) -> Iterator[Database]:
+    """The migrated schema with no rows: a copied SQLite file, or the emptied PostgreSQL one."""
     database = Database(database_url)
-    database.upgrade()
-    if not database.is_sqlite:
-        _empty_all_tables(database)
+    if database.is_sqlite:
+        shutil.copyfile(sqlite_template, str(database.url.database))
+    else:
+        empty_postgres(database)
     yield database
     database.dispose()
-
-
-def _empty_all_tables(database: Database) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
@@ -105,21 +113,33 @@ def services(
     return build_services(settings, db=db, clock=clock)
 
 
+@pytest.fixture(scope="session")
+def bot_server() -> Iterator[tuple[CurrentWebApp, str]]:
+    """waitress on a free port for the whole run, serving each test's own web app."""
+    current = CurrentWebApp()
+    server = HttpServer(current, port=0, host="127.0.0.1")  # type: ignore[arg-type]
+    thread = server.start_in_thread()
+    yield current, f"http://127.0.0.1:{server.port}"
+    server.close()
+    thread.join(timeout=10)
+
+
 @pytest.fixture
 def bot(
-    services: Services, fake: FakeSlack, fake_slack_server: FakeSlackServer, clock: Clock
+    services: Services,
+    fake: FakeSlack,
+    fake_slack_server: FakeSlackServer,
+    clock: Clock,
+    bot_server: tuple[CurrentWebApp, str],
 ) -> Iterator[RunningBot]:
-    """The whole bot behind waitress on a free port, talking to the fake Slack."""
-    app = build_app(services)
-    server = HttpServer(build_web_app(app, services), port=0, host="127.0.0.1")
-    thread = server.start_in_thread()
-    base_url = f"http://127.0.0.1:{server.port}"
+    """The whole bot behind waitress, talking to the fake Slack."""
+    current, base_url = bot_server
+    current.web_app = build_web_app(build_app(services), services)
     sender = SlackSender(
         f"{base_url}/slack/events", SIGNING_SECRET, fake_slack_server.response_url("r")
     )
     yield RunningBot(services, fake, sender, base_url, clock)
-    server.close()
-    thread.join(timeout=10)
+    current.web_app = None
 
 
 @pytest.fixture

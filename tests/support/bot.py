@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bot.config import Settings
 from bot.runtime.scheduler import run_tick
+from bot.runtime.server import WebApp
 from bot.services import Services, build_services
 from storage.db import Database
 from tests.support.fakeslack import FakeSlack
@@ -68,6 +71,22 @@ class RunningBot:
     @property
     def db(self) -> Database:
         return self.services.db
+
+
+class CurrentWebApp:
+    """The running test's web app, behind one waitress server for the whole run.
+
+    Stopping waitress waits out its one-second poll, and each server keeps its
+    sixteen worker threads: one server a test cost a second and sixteen threads
+    a test for nothing the tests check.
+    """
+
+    def __init__(self) -> None:
+        self.web_app: WebApp | None = None
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        assert self.web_app is not None, "a request arrived between tests"
+        return self.web_app(environ, start_response)
 
 
 def tick_concurrently(services: Services, instant: datetime, processes: int = 3) -> None:
