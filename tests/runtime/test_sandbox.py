@@ -9,7 +9,7 @@ import pytest
 
 from bot.runtime import sandbox
 from tests.support.cli import run_cli
-from tests.support.fakeslack import validate_message, validate_view
+from tests.support.slack_rules import validate_message, validate_view
 
 
 @pytest.mark.parametrize("name", list(sandbox.SURFACES))
