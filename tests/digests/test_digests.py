@@ -15,19 +15,12 @@ from bot.digests.sections import FIELD_NOTES, DigestSection
 from bot.services import Services
 from storage import digests as digest_store
 from storage import fieldnotes, note_uses
-from tests.support.bot import ADMIN, OTHER_REP, REP, TEAM, RunningBot
-from tests.support.digests import MARKETING, add_note, blocks_of, posts_to, shown, subscribe
+from tests.support.bot import OTHER_REP, REP, TEAM, RunningBot
+from tests.support.digests import MARKETING, add_note, posts_to, subscribe
+from tests.support.messages import blocks_of, text_of, view_of
+from tests.support.replies import perspective, reply_to
 
 MARKETER = "U0MKT0001"
-
-
-def perspective(bot: RunningBot, text: str, user: str = ADMIN) -> str:
-    reply, response_url = bot.slack.command("/perspective", text, user=user)
-    assert reply.status == 200
-    rid = response_url.rsplit("/", 1)[1]
-    [message] = bot.fake.wait_for("response_url", where=lambda a: a["_response_id"] == rid)
-    assert message["response_type"] == "ephemeral"
-    return message["text"]
 
 
 # ---- subscription commands ------------------------------------------------------------------
@@ -36,7 +29,7 @@ def perspective(bot: RunningBot, text: str, user: str = ADMIN) -> str:
 def test_admin_adds_a_weekly_digest_with_time_zone_and_tags(bot: RunningBot) -> None:
     text = perspective(
         bot, "digest add <#C0MKT0001|marketing> weekly 08:30 Europe/Berlin #pricing #Competitor"
-    )
+    )["text"]
     [subscription] = digest_store.subscriptions(bot.db, TEAM)
     assert (subscription.channel_id, subscription.cadence, subscription.post_at) == (
         MARKETING,
@@ -51,7 +44,7 @@ def test_admin_adds_a_weekly_digest_with_time_zone_and_tags(bot: RunningBot) -> 
 def test_digest_add_defaults_to_daily_at_nine_in_the_workspace_zone_for_every_tag(
     bot: RunningBot,
 ) -> None:
-    text = perspective(bot, "digest add <#C0MKT0001|>")
+    text = perspective(bot, "digest add <#C0MKT0001|>")["text"]
     [subscription] = digest_store.subscriptions(bot.db, TEAM)
     assert (subscription.cadence, subscription.post_at, subscription.timezone) == (
         "daily",
@@ -88,7 +81,7 @@ def test_bad_digest_commands_say_how_to_do_it_and_store_nothing(
     bot: RunningBot, text: str, expected: str
 ) -> None:
     bot.fake.channels_without_bot.add("C0NOBOT01")
-    assert expected in perspective(bot, text)
+    assert expected in perspective(bot, text)["text"]
     assert digest_store.subscriptions(bot.db, TEAM) == []
     assert posts_to(bot) == []
 
@@ -96,34 +89,36 @@ def test_bad_digest_commands_say_how_to_do_it_and_store_nothing(
 def test_the_same_digest_twice_in_a_channel_is_refused(bot: RunningBot) -> None:
     perspective(bot, "digest add <#C0MKT0001|marketing> #pricing")
     [existing] = digest_store.subscriptions(bot.db, TEAM)
-    text = perspective(bot, "digest add <#C0MKT0001|marketing> 17:00 #pricing")
+    text = perspective(bot, "digest add <#C0MKT0001|marketing> 17:00 #pricing")["text"]
     assert f"already gets this daily digest (#{existing.id})" in text
     perspective(bot, "digest add <#C0MKT0001|marketing> weekly #pricing")
     assert len(digest_store.subscriptions(bot.db, TEAM)) == 2
 
 
 def test_digest_commands_are_for_admins_only(bot: RunningBot) -> None:
-    assert "Only Perspective admins" in perspective(bot, "digest add <#C0MKT0001|>", user=REP)
-    assert "Only Perspective admins" in perspective(bot, "digest list", user=REP)
+    assert (
+        "Only Perspective admins" in perspective(bot, "digest add <#C0MKT0001|>", user=REP)["text"]
+    )
+    assert "Only Perspective admins" in perspective(bot, "digest list", user=REP)["text"]
     assert digest_store.subscriptions(bot.db, TEAM) == []
 
 
 def test_list_shows_each_digest_and_remove_stops_it(bot: RunningBot) -> None:
     perspective(bot, "digest add <#C0MKT0001|marketing> weekly")
     perspective(bot, "digest add <#C0PROD001|product> 17:30 America/New_York #roadmap")
-    listing = perspective(bot, "digest list")
+    listing = perspective(bot, "digest list")["text"]
     first, second = digest_store.subscriptions(bot.db, TEAM)
     assert f"*#{first.id}* <#C0MKT0001>, weekly at 09:00 UTC" in listing
     assert f"*#{second.id}* <#C0PROD001>, daily at 17:30 America/New_York, `#roadmap`" in listing
-    assert "removed" in perspective(bot, f"digest remove {first.id}")
+    assert "removed" in perspective(bot, f"digest remove {first.id}")["text"]
     assert [s.id for s in digest_store.subscriptions(bot.db, TEAM)] == [second.id]
     perspective(bot, f"digest remove {second.id}")
     assert digest_store.subscriptions(bot.db, TEAM) == []
-    assert "No digests yet" in perspective(bot, "digest list")
+    assert "No digests yet" in perspective(bot, "digest list")["text"]
 
 
 def test_help_lists_the_digest_commands(bot: RunningBot) -> None:
-    text = perspective(bot, "help")
+    text = perspective(bot, "help")["text"]
     for command in ("digest add", "digest list", "digest remove", "digest now"):
         assert command in text
 
@@ -131,16 +126,16 @@ def test_help_lists_the_digest_commands(bot: RunningBot) -> None:
 def test_digest_now_posts_what_is_new_in_the_channel(bot: RunningBot) -> None:
     perspective(bot, "digest add <#C0MKT0001|marketing>")
     add_note(bot.services, "CFO says per-seat pricing kills it")
-    text = perspective(bot, "digest now <#C0MKT0001|marketing>")
+    text = perspective(bot, "digest now <#C0MKT0001|marketing>")["text"]
     assert "posted in <#C0MKT0001>" in text
     [post] = posts_to(bot)
-    assert "CFO says per-seat pricing kills it" in shown(post)
+    assert "CFO says per-seat pricing kills it" in text_of(post)
 
 
 def test_digest_now_in_a_channel_the_bot_left_says_to_invite_it(bot: RunningBot) -> None:
     perspective(bot, "digest add <#C0MKT0001|marketing>")
     bot.fake.channels_without_bot.add(MARKETING)
-    text = perspective(bot, "digest now <#C0MKT0001|marketing>")
+    text = perspective(bot, "digest now <#C0MKT0001|marketing>")["text"]
     assert "invite @Perspective to <#C0MKT0001>" in text
 
 
@@ -160,7 +155,7 @@ def test_digest_groups_new_notes_by_first_tag_with_account_rep_and_id(
 
     assert delivery.status == "posted"
     [post] = posts_to(fake)
-    text = shown(post)
+    text = text_of(post)
     assert before.text not in text
     assert "1 new" not in text and "3 new field notes" in text
     blocks = blocks_of(post)
@@ -196,7 +191,7 @@ def test_tag_filter_shows_only_matching_notes_under_their_first_matching_tag(
     digests.send_now(services, subscription, force=False)
 
     [post] = posts_to(fake)
-    text = shown(post)
+    text = text_of(post)
     assert "Gong is cheaper" in text and "*#competitor:gong*" in text
     assert "*#pricing*" not in text
     assert "Loves the roadmap" not in text and "No tags" not in text
@@ -216,8 +211,8 @@ def test_each_digest_shows_only_what_was_recorded_since_the_previous_one(
     digests.send_now(services, refreshed, force=False)
 
     first, second = posts_to(fake)
-    assert "first day note" in shown(first) and "second day note" not in shown(first)
-    assert "second day note" in shown(second) and "first day note" not in shown(second)
+    assert "first day note" in text_of(first) and "second day note" not in text_of(first)
+    assert "second day note" in text_of(second) and "first day note" not in text_of(second)
 
 
 def test_hostile_text_never_pings_anyone_or_breaks_formatting(
@@ -233,7 +228,7 @@ def test_hostile_text_never_pings_anyone_or_breaks_formatting(
     digests.send_now(services, subscription, force=False)
 
     [post] = posts_to(fake)
-    text = shown(post)
+    text = text_of(post)
     for ping in ("<!channel>", "<!here>", "<!everyone>", "<@U0BOSS0001>", "<https://evil"):
         assert ping not in text
     assert "&lt;!channel&gt;" in text and "&amp; Sons" in text
@@ -251,10 +246,12 @@ def test_a_digest_past_fifty_blocks_posts_a_summary_and_continues_in_the_thread(
 
     summary, *replies = posts_to(fake)
     assert delivery.ts is not None and len(replies) >= 2
-    assert "continues in the thread" in shown(summary) and "70 new field notes" in shown(summary)
+    assert "continues in the thread" in text_of(summary) and "70 new field notes" in text_of(
+        summary
+    )
     assert all(reply["thread_ts"] == delivery.ts for reply in replies)
     assert all(len(blocks_of(reply)) <= 50 for reply in replies)
-    thread = "".join(shown(reply) for reply in replies)
+    thread = "".join(text_of(reply) for reply in replies)
     headed = [i for i in range(12) if f"*#tag{i}*" in thread]
     listed = [i for i in range(12) if re.search(rf"#tag{i} \(\d\)", thread)]  # "Also new: …"
     assert len(headed) == 8 and sorted(headed + listed) == list(range(12))
@@ -284,7 +281,7 @@ def test_an_empty_period_posts_nothing_unless_the_subscription_says_always(
 
     assert posts_to(fake) == []
     [post] = posts_to(fake, "C0CHATTY1")
-    assert "Nothing new since the last digest" in shown(post)
+    assert "Nothing new since the last digest" in text_of(post)
     assert digest_store.get_subscription(services.db, quiet.id).period_start > quiet.period_start
     assert chatty.id != quiet.id
 
@@ -324,8 +321,7 @@ def test_ask_rep_opens_a_group_dm_with_the_note_quoted(bot: RunningBot) -> None:
     assert f"<@{MARKETER}>" in dm["text"] and f"<@{REP}>" in dm["text"]
     assert f"note #{note.id}" in dm["text"] and "SOC 2" in dm["text"]
     assert "<!here>" not in dm["text"] and "Acme &amp; Co" in dm["text"]
-    rid = response_url.rsplit("/", 1)[1]
-    [answer] = bot.fake.wait_for("response_url", where=lambda a: a["_response_id"] == rid)
+    answer = reply_to(bot, response_url)
     assert "I've asked" in answer["text"] and answer["response_type"] == "ephemeral"
 
 
@@ -345,7 +341,7 @@ def test_used_it_asks_where_thanks_the_rep_and_marks_the_note_used(bot: RunningB
         "digest_used_it", str(note.id), user=MARKETER, channel=MARKETING, message_ts=ts
     )
     [opened] = bot.fake.wait_for("views.open")
-    view = json.loads(opened["view"]) if isinstance(opened["view"], str) else opened["view"]
+    view = view_of(opened)
     assert view["callback_id"] == "digest_used_modal"
     assert "Where did you use it?" in json.dumps(view)
 
@@ -363,7 +359,7 @@ def test_used_it_asks_where_thanks_the_rep_and_marks_the_note_used(bot: RunningB
         "Q1 pricing page &lt;!channel&gt;" in thanks["text"] and "<!channel>" not in thanks["text"]
     )
     [update] = bot.fake.wait_for("chat.update")
-    assert update["ts"] == ts and "_used_" in shown(update)
+    assert update["ts"] == ts and "_used_" in text_of(update)
     [use] = note_uses.uses_of(bot.db, TEAM, note.id)
     assert (use.used_by, use.used_where) == (MARKETER, "Q1 pricing page <!channel>")
 
@@ -398,7 +394,7 @@ def test_times_in_the_header_use_the_subscription_zone(services: Services, fake:
     digests.send_now(services, subscription, force=False)
     [post] = posts_to(fake)
     start = subscription.period_start.astimezone(digests.ZoneInfo("Asia/Tokyo"))
-    assert f"{start:%a %d %b %H:%M} → " in shown(post) and "(Asia/Tokyo)" in shown(post)
+    assert f"{start:%a %d %b %H:%M} → " in text_of(post) and "(Asia/Tokyo)" in text_of(post)
 
 
 # ---- another kind of record plugs in as a section -------------------------------------------
@@ -431,6 +427,6 @@ def test_a_new_section_kind_plugs_in_with_its_own_cursor_and_no_schema_change(
 
     assert seen == [(40, 40), (40, 43)]
     _empty, retried = posts_to(fake)
-    assert "3 promise events" in shown(retried) and "event 43" in shown(retried)
-    assert "event 44" not in shown(retried)
+    assert "3 promise events" in text_of(retried) and "event 43" in text_of(retried)
+    assert "event 44" not in text_of(retried)
     assert digest_store.cursors(services.db, subscription.id)["plugged_in"] == 43

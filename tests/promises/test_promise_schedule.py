@@ -31,14 +31,8 @@ from tests.support.bot import (
     RunningBot,
     tick_concurrently,
 )
-from tests.support.promises import (
-    add_rollout,
-    all_promises,
-    dm_ref,
-    only_promise,
-    promise_cmd,
-    text_of,
-)
+from tests.support.messages import text_of
+from tests.support.promises import add_rollout, all_promises, dm_ref, only_promise, promise_cmd
 
 Tick = Callable[[str], int]
 SECOND_MANAGER = "U0MGR0002"

@@ -11,15 +11,9 @@ from storage import promises as store
 from storage import rollouts, teams
 from storage.promises import BROKEN, Promise
 from tests.support.bot import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
-from tests.support.promises import (
-    all_promises,
-    blocks_of,
-    dm_ref,
-    perspective,
-    promise_cmd,
-    text_of,
-    view_of,
-)
+from tests.support.messages import blocks_of, text_of, view_of
+from tests.support.promises import all_promises, dm_ref, promise_cmd
+from tests.support.replies import perspective
 
 SECOND_MANAGER = "U0MGR0002"
 
