@@ -13,6 +13,7 @@ from tests.support.messages import blocks_of
 from tests.support.replies import perspective
 
 MARKETING = "C0MKT0001"
+MARKETER = "U0MKT0001"  # reads the digest in #marketing and presses its buttons
 
 
 def add_note(

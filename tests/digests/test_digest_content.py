@@ -1,4 +1,5 @@
-"""Digests in Slack: subscription commands, digest content, and the two buttons end to end."""
+"""What a digest shows: new notes grouped by tag, since the previous digest, safely quoted,
+split across a thread past Slack's limits, and other kinds of record as sections."""
 
 from __future__ import annotations
 
@@ -14,132 +15,10 @@ from bot.digests.section import SectionRequest
 from bot.digests.sections import FIELD_NOTES, DigestSection
 from bot.services import Services
 from storage import digests as digest_store
-from storage import fieldnotes, note_uses
-from tests.support.bot import OTHER_REP, REP, TEAM, RunningBot
-from tests.support.digests import MARKETING, add_note, posts_to, subscribe
-from tests.support.messages import blocks_of, text_of, view_of
-from tests.support.replies import perspective, reply_to
-
-MARKETER = "U0MKT0001"
-
-
-# ---- subscription commands ------------------------------------------------------------------
-
-
-def test_admin_adds_a_weekly_digest_with_time_zone_and_tags(bot: RunningBot) -> None:
-    text = perspective(
-        bot, "digest add <#C0MKT0001|marketing> weekly 08:30 Europe/Berlin #pricing #Competitor"
-    )["text"]
-    [subscription] = digest_store.subscriptions(bot.db, TEAM)
-    assert (subscription.channel_id, subscription.cadence, subscription.post_at) == (
-        MARKETING,
-        "weekly",
-        "08:30",
-    )
-    assert subscription.timezone == "Europe/Berlin"
-    assert subscription.tag_filter == ("pricing", "competitor")
-    assert "weekly at 08:30 Europe/Berlin" in text and "Mon" in text
-
-
-def test_digest_add_defaults_to_daily_at_nine_in_the_workspace_zone_for_every_tag(
-    bot: RunningBot,
-) -> None:
-    text = perspective(bot, "digest add <#C0MKT0001|>")["text"]
-    [subscription] = digest_store.subscriptions(bot.db, TEAM)
-    assert (subscription.cadence, subscription.post_at, subscription.timezone) == (
-        "daily",
-        "09:00",
-        "UTC",
-    )
-    assert subscription.tag_filter == () and not subscription.post_when_empty
-    assert "every tag" in text
-
-
-def test_a_tag_that_is_also_a_channel_name_is_read_as_a_tag(bot: RunningBot) -> None:
-    perspective(bot, "digest add <#C0MKT0001|marketing> <#C0PRICE01|pricing> always")
-    [subscription] = digest_store.subscriptions(bot.db, TEAM)
-    assert subscription.tag_filter == ("pricing",) and subscription.post_when_empty
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("digest add <#C0MKT0001|marketing> Europe/Berln", "isn't a time zone I know"),
-        ("digest add <#C0MKT0001|marketing> berlin", "Did you mean `Europe/Berlin`?"),
-        ("digest add <#C0MKT0001|marketing> 25:00", "isn't a time of day"),
-        ("digest add <#C0MKT0001|marketing> 9.30am", "I couldn't read `9.30am`"),
-        ("digest add marketing", "Start with the channel"),
-        ("digest add", "Start with the channel"),
-        ("digest add <#C0NOBOT01|secret>", "invite @Perspective to <#C0NOBOT01>"),
-        ("digest remove three", "by its number"),
-        ("digest remove 99", "There is no digest #99"),
-        ("digest now", "Say which channel"),
-        ("digest now <#C0MKT0001|marketing>", "No digest goes to <#C0MKT0001>"),
-    ],
-)
-def test_bad_digest_commands_say_how_to_do_it_and_store_nothing(
-    bot: RunningBot, text: str, expected: str
-) -> None:
-    bot.fake.channels_without_bot.add("C0NOBOT01")
-    assert expected in perspective(bot, text)["text"]
-    assert digest_store.subscriptions(bot.db, TEAM) == []
-    assert posts_to(bot) == []
-
-
-def test_the_same_digest_twice_in_a_channel_is_refused(bot: RunningBot) -> None:
-    perspective(bot, "digest add <#C0MKT0001|marketing> #pricing")
-    [existing] = digest_store.subscriptions(bot.db, TEAM)
-    text = perspective(bot, "digest add <#C0MKT0001|marketing> 17:00 #pricing")["text"]
-    assert f"already gets this daily digest (#{existing.id})" in text
-    perspective(bot, "digest add <#C0MKT0001|marketing> weekly #pricing")
-    assert len(digest_store.subscriptions(bot.db, TEAM)) == 2
-
-
-def test_digest_commands_are_for_admins_only(bot: RunningBot) -> None:
-    assert (
-        "Only Perspective admins" in perspective(bot, "digest add <#C0MKT0001|>", user=REP)["text"]
-    )
-    assert "Only Perspective admins" in perspective(bot, "digest list", user=REP)["text"]
-    assert digest_store.subscriptions(bot.db, TEAM) == []
-
-
-def test_list_shows_each_digest_and_remove_stops_it(bot: RunningBot) -> None:
-    perspective(bot, "digest add <#C0MKT0001|marketing> weekly")
-    perspective(bot, "digest add <#C0PROD001|product> 17:30 America/New_York #roadmap")
-    listing = perspective(bot, "digest list")["text"]
-    first, second = digest_store.subscriptions(bot.db, TEAM)
-    assert f"*#{first.id}* <#C0MKT0001>, weekly at 09:00 UTC" in listing
-    assert f"*#{second.id}* <#C0PROD001>, daily at 17:30 America/New_York, `#roadmap`" in listing
-    assert "removed" in perspective(bot, f"digest remove {first.id}")["text"]
-    assert [s.id for s in digest_store.subscriptions(bot.db, TEAM)] == [second.id]
-    perspective(bot, f"digest remove {second.id}")
-    assert digest_store.subscriptions(bot.db, TEAM) == []
-    assert "No digests yet" in perspective(bot, "digest list")["text"]
-
-
-def test_help_lists_the_digest_commands(bot: RunningBot) -> None:
-    text = perspective(bot, "help")["text"]
-    for command in ("digest add", "digest list", "digest remove", "digest now"):
-        assert command in text
-
-
-def test_digest_now_posts_what_is_new_in_the_channel(bot: RunningBot) -> None:
-    perspective(bot, "digest add <#C0MKT0001|marketing>")
-    add_note(bot.services, "CFO says per-seat pricing kills it")
-    text = perspective(bot, "digest now <#C0MKT0001|marketing>")["text"]
-    assert "posted in <#C0MKT0001>" in text
-    [post] = posts_to(bot)
-    assert "CFO says per-seat pricing kills it" in text_of(post)
-
-
-def test_digest_now_in_a_channel_the_bot_left_says_to_invite_it(bot: RunningBot) -> None:
-    perspective(bot, "digest add <#C0MKT0001|marketing>")
-    bot.fake.channels_without_bot.add(MARKETING)
-    text = perspective(bot, "digest now <#C0MKT0001|marketing>")["text"]
-    assert "invite @Perspective to <#C0MKT0001>" in text
-
-
-# ---- content --------------------------------------------------------------------------------
+from storage import note_uses
+from tests.support.bot import OTHER_REP, REP, TEAM
+from tests.support.digests import MARKETER, add_note, posts_to, subscribe
+from tests.support.messages import blocks_of, text_of
 
 
 def test_digest_groups_new_notes_by_first_tag_with_account_rep_and_id(
@@ -293,87 +172,6 @@ def test_preview_renders_without_posting_or_moving_anything(services: Services, 
     assert "preview me" in json.dumps(message.blocks)
     assert fake.calls_to("chat.postMessage") == []
     assert digests.preview(services, subscription)[0].blocks == message.blocks
-
-
-# ---- the buttons, through the real HTTP stack -----------------------------------------------
-
-
-def posted_digest(bot: RunningBot) -> tuple[fieldnotes.FieldNote, str]:
-    bot.fake.add_user(MARKETER)
-    perspective(bot, "digest add <#C0MKT0001|marketing>")
-    note = add_note(bot.services, "Needs <!here> SOC 2 before signing", account="Acme & Co")
-    perspective(bot, "digest now <#C0MKT0001|marketing>")
-    [subscription] = digest_store.subscriptions(bot.db, TEAM)
-    period = digest_store.last_sent_period(bot.db, subscription.id)
-    assert period is not None and period.message_ts is not None
-    return note, period.message_ts
-
-
-def test_ask_rep_opens_a_group_dm_with_the_note_quoted(bot: RunningBot) -> None:
-    note, ts = posted_digest(bot)
-    reply, response_url = bot.slack.block_action(
-        "digest_ask_rep", str(note.id), user=MARKETER, channel=MARKETING, message_ts=ts
-    )
-    assert reply.status == 200
-    [opened] = bot.fake.wait_for("conversations.open")
-    assert set(opened["users"].split(",")) == {MARKETER, REP}
-    [dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"].startswith("G"))
-    assert f"<@{MARKETER}>" in dm["text"] and f"<@{REP}>" in dm["text"]
-    assert f"note #{note.id}" in dm["text"] and "SOC 2" in dm["text"]
-    assert "<!here>" not in dm["text"] and "Acme &amp; Co" in dm["text"]
-    answer = reply_to(bot, response_url)
-    assert "I've asked" in answer["text"] and answer["response_type"] == "ephemeral"
-
-
-def test_ask_rep_falls_back_to_a_thread_that_mentions_the_rep(bot: RunningBot) -> None:
-    note, ts = posted_digest(bot)
-    bot.fake.fail_next("conversations.open", error="user_disabled")
-    bot.slack.block_action(
-        "digest_ask_rep", str(note.id), user=MARKETER, channel=MARKETING, message_ts=ts
-    )
-    [asked] = bot.fake.wait_for("chat.postMessage", where=lambda a: a.get("thread_ts") == ts)
-    assert asked["channel"] == MARKETING and f"<@{REP}>" in asked["text"]
-
-
-def test_used_it_asks_where_thanks_the_rep_and_marks_the_note_used(bot: RunningBot) -> None:
-    note, ts = posted_digest(bot)
-    bot.slack.block_action(
-        "digest_used_it", str(note.id), user=MARKETER, channel=MARKETING, message_ts=ts
-    )
-    [opened] = bot.fake.wait_for("views.open")
-    view = view_of(opened)
-    assert view["callback_id"] == "digest_used_modal"
-    assert "Where did you use it?" in json.dumps(view)
-
-    submitted = bot.slack.view_submission(
-        "digest_used_modal",
-        {"where": "Q1 pricing page <!channel>"},
-        user=MARKETER,
-        private_metadata=view["private_metadata"],
-    )
-    assert submitted.status == 200
-
-    [thanks] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)
-    assert f"<@{MARKETER}> used your note #{note.id}" in thanks["text"]
-    assert (
-        "Q1 pricing page &lt;!channel&gt;" in thanks["text"] and "<!channel>" not in thanks["text"]
-    )
-    [update] = bot.fake.wait_for("chat.update")
-    assert update["ts"] == ts and "_used_" in text_of(update)
-    [use] = note_uses.uses_of(bot.db, TEAM, note.id)
-    assert (use.used_by, use.used_where) == (MARKETER, "Q1 pricing page <!channel>")
-
-
-def test_used_it_without_saying_where_gets_an_inline_error(bot: RunningBot) -> None:
-    note, _ts = posted_digest(bot)
-    reply = bot.slack.view_submission(
-        "digest_used_modal",
-        {"where": "   "},
-        user=MARKETER,
-        private_metadata=json.dumps({"note": note.id, "channel": MARKETING, "ts": "1.2"}),
-    )
-    assert reply.json()["response_action"] == "errors"
-    assert note_uses.uses_of(bot.db, TEAM, note.id) == []
 
 
 def test_a_used_note_shows_used_in_later_digests(services: Services, fake: Any) -> None:
