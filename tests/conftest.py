@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +30,7 @@ from tests.support.bot import (
     Clock,
     CurrentWebApp,
     RunningBot,
+    Tick,
     make_settings,
 )
 from tests.support.emptying import empty_postgres
@@ -143,7 +144,7 @@ def bot(
 
 
 @pytest.fixture
-def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], int]:
+def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Tick:
     """Run `perspective tick --now ISO` (the real CLI) against the test database and fake
     Slack; a tick in which any job failed fails the test."""
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")

@@ -12,10 +12,8 @@ from storage import rollouts, teams
 from storage.promises import BROKEN, Promise
 from tests.support.bot import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
 from tests.support.messages import blocks_of, text_of, view_of
-from tests.support.promises import all_promises, dm_ref, promise_cmd
+from tests.support.promises import SECOND_MANAGER, all_promises, dm_ref, promise_cmd
 from tests.support.replies import perspective
-
-SECOND_MANAGER = "U0MGR0002"
 
 
 def test_admin_sets_a_team_from_escaped_mentions_and_raw_ids(bot: RunningBot) -> None:

@@ -25,6 +25,8 @@ MANAGER = "U0MGR0001"
 ADMIN = "U0ADM0001"
 START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
+Tick = Callable[[str], int]  # the `cli_tick` fixture: `perspective tick --now ISO`
+
 
 class Clock:
     """An injected clock tests move by hand; nothing in the tests sleeps."""

@@ -7,8 +7,10 @@ from datetime import date
 from storage import claims, rollouts
 from storage import promises as store
 from storage.promises import Promise
-from tests.support.bot import ADMIN, TEAM, RunningBot
+from tests.support.bot import ADMIN, MANAGER, TEAM, RunningBot
 from tests.support.replies import command_reply
+
+SECOND_MANAGER = "U0MGR0002"
 
 
 def promise_cmd(bot: RunningBot, text: str, user: str) -> dict:
@@ -36,3 +38,16 @@ def dm_ref(bot: RunningBot, key: str) -> tuple[str, str]:
     assert result, f"nothing was sent under {key}"
     channel, ts = result.split(":", 1)
     return channel, ts
+
+
+def reminders(bot: RunningBot) -> list[dict]:
+    """The promise reminders the bot has sent, to anyone."""
+    return bot.fake.calls_to("chat.postMessage", where=lambda a: "Reminder: promise" in a["text"])
+
+
+def nudges(bot: RunningBot, manager: str = MANAGER) -> list[dict]:
+    """The daily nudges about broken and at-risk commitments `manager` has had."""
+    return bot.fake.calls_to(
+        "chat.postMessage",
+        where=lambda a: a["channel"] == manager and "broken and at-risk" in a["text"],
+    )
