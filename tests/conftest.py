@@ -33,8 +33,8 @@ from tests.support.bot import (
     Tick,
     make_settings,
 )
-from tests.support.emptying import empty_postgres
 from tests.support.fakeslack import FakeSlack, FakeSlackServer
+from tests.support.postgres import empty_postgres, without_commit_flushes
 from tests.support.slack_requests import SlackSender
 from tests.support.throwaway_db import throwaway_postgres
 
@@ -63,7 +63,10 @@ def postgres_url() -> Iterator[str | None]:
         yield None
         return
     with throwaway_postgres(base) as url:
-        Database(url).upgrade()
+        without_commit_flushes(url)
+        database = Database(url)
+        database.upgrade()
+        database.dispose()
         yield url
 
 
