@@ -33,6 +33,7 @@ from tests.support.bot import (
     Tick,
     make_settings,
 )
+from tests.support.cli import InProcessCli
 from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.postgres import empty_postgres, without_commit_flushes
 from tests.support.slack_requests import SlackSender
@@ -162,3 +163,9 @@ def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Tick:
         return code
 
     return run
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> InProcessCli:
+    """`perspective ARGS` run in this process; settings and folder are undone afterwards."""
+    return InProcessCli(monkeypatch, capsys)
