@@ -349,7 +349,11 @@ class FakeSlackServer:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.api_url = f"http://127.0.0.1:{self.port}/api/"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def _serve(self) -> None:
+        # stop() waits for the loop to look at its flag: every 0.5 s by default.
+        self._server.serve_forever(poll_interval=0.02)
 
     def response_url(self, name: str) -> str:
         return f"http://127.0.0.1:{self.port}/response/{name}"
