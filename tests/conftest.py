@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.runtime.app import build_app
-from bot.runtime.cli import main
+from bot.runtime.cli import main, parse_instant
+from bot.runtime.scheduler import run_tick
 from bot.runtime.server import HttpServer, build_web_app
 from bot.services import Services, build_services
 from storage.db import Database
@@ -161,6 +162,21 @@ def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Tick:
         code = main(["tick", "--now", instant])
         assert code == 0, f"a scheduled job failed in the tick at {instant}"
         return code
+
+    return run
+
+
+@pytest.fixture
+def tick(bot: RunningBot) -> Tick:
+    """One scheduler tick at an ISO instant, as `perspective tick --now` runs it: services of
+    its own with the wall clock, on the test's database pool, since a new engine a tick
+    compiles every query again. A tick in which any job failed fails the test."""
+
+    def run(instant: str) -> int:
+        services = build_services(bot.services.settings, db=bot.db)
+        report = run_tick(services, parse_instant(instant))
+        assert report.failed == [], f"{report.failed} failed in the tick at {instant}"
+        return 0
 
     return run
 

@@ -67,7 +67,7 @@ def test_promise_command_reads_dates_in_the_reps_slack_time_zone(
     assert only_promise(bot).due_on == due_on
 
 
-def test_dates_across_the_spring_dst_change_in_berlin(bot: RunningBot, cli_tick: Tick) -> None:
+def test_dates_across_the_spring_dst_change_in_berlin(bot: RunningBot, tick: Tick) -> None:
     """00:30 on 28 March 2027 in Berlin is still winter time; 09:00 that day is summer time."""
     bot.fake.add_user(REP, tz=BERLIN)
     bot.clock.set(datetime(2027, 3, 27, 23, 30, tzinfo=UTC))
@@ -77,9 +77,9 @@ def test_dates_across_the_spring_dst_change_in_berlin(bot: RunningBot, cli_tick:
     assert promise.remind_at == datetime(2027, 3, 28, 7, 0, tzinfo=UTC)  # 09:00 CEST
     assert promise.due_end_at == datetime(2027, 3, 29, 22, 0, tzinfo=UTC)
 
-    cli_tick("2027-03-28T06:59:00Z")
+    tick("2027-03-28T06:59:00Z")
     assert bot.fake.calls_to("chat.postMessage") == []
-    cli_tick("2027-03-28T07:00:00Z")
+    tick("2027-03-28T07:00:00Z")
     assert len(bot.fake.calls_to("chat.postMessage")) == 1
 
 

@@ -27,19 +27,17 @@ from tests.support.promises import (
 )
 
 
-def test_manager_nudge_at_nine_in_the_managers_zone_once_a_day(
-    bot: RunningBot, cli_tick: Tick
-) -> None:
+def test_manager_nudge_at_nine_in_the_managers_zone_once_a_day(bot: RunningBot, tick: Tick) -> None:
     bot.fake.add_user(SECOND_MANAGER, tz="Europe/Berlin")
     teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
     teams.assign_reps(bot.db, TEAM, SECOND_MANAGER, [OTHER_REP])
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
     promise_cmd(bot, "Roadmap call with [Hooli] by 2027-01-15", OTHER_REP)
 
-    cli_tick("2026-12-16T13:59:00Z")  # 08:59 in New York
+    tick("2026-12-16T13:59:00Z")  # 08:59 in New York
     assert nudges(bot) == []
-    cli_tick("2026-12-16T14:00:00Z")
-    cli_tick("2026-12-16T20:00:00Z")
+    tick("2026-12-16T14:00:00Z")
+    tick("2026-12-16T20:00:00Z")
     [nudge] = nudges(bot)
     shown = text_of(nudge)
     assert "Broken commitments" in shown and "Pilot report" in shown and "Acme" in shown
@@ -47,12 +45,12 @@ def test_manager_nudge_at_nine_in_the_managers_zone_once_a_day(
     assert "promise_remind_rep" in shown and "promise_seen" in shown
     assert nudges(bot, SECOND_MANAGER) == []  # nothing to say: no nudge
 
-    cli_tick("2026-12-17T14:00:00Z")
+    tick("2026-12-17T14:00:00Z")
     assert len(nudges(bot)) == 2 and "2 days late" in text_of(nudges(bot)[-1])
 
 
 def test_berlin_manager_and_new_york_rep_each_hear_at_nine_their_time(
-    bot: RunningBot, cli_tick: Tick
+    bot: RunningBot, tick: Tick
 ) -> None:
     """Each message follows its reader's clock: 09:00 in Berlin is 08:00 UTC, 09:00 in New
     York 14:00 UTC (December: no summer time in either)."""
@@ -60,27 +58,27 @@ def test_berlin_manager_and_new_york_rep_each_hear_at_nine_their_time(
     teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)  # REP is in New York
 
-    cli_tick("2026-12-14T08:00:00Z")  # the manager's 09:00: nothing broken, and 03:00 for the rep
+    tick("2026-12-14T08:00:00Z")  # the manager's 09:00: nothing broken, and 03:00 for the rep
     assert (reminders(bot), nudges(bot)) == ([], [])
-    cli_tick("2026-12-14T13:59:00Z")
+    tick("2026-12-14T13:59:00Z")
     assert reminders(bot) == []
-    cli_tick("2026-12-14T14:00:00Z")
+    tick("2026-12-14T14:00:00Z")
     assert len(reminders(bot)) == 1
 
-    cli_tick("2026-12-16T07:59:00Z")  # broken since midnight in New York; 08:59 in Berlin
+    tick("2026-12-16T07:59:00Z")  # broken since midnight in New York; 08:59 in Berlin
     assert only_promise(bot).status == BROKEN
     assert nudges(bot) == []
-    cli_tick("2026-12-16T08:00:00Z")
+    tick("2026-12-16T08:00:00Z")
     [nudge] = nudges(bot)
     assert "Pilot report" in text_of(nudge) and "1 day late" in text_of(nudge)
-    cli_tick("2026-12-16T14:00:00Z")  # the rep's 09:00 is no second nudge
+    tick("2026-12-16T14:00:00Z")  # the rep's 09:00 is no second nudge
     assert len(nudges(bot)) == 1 and len(reminders(bot)) == 1
 
 
-def test_got_it_takes_a_promise_out_of_the_next_nudge(bot: RunningBot, cli_tick: Tick) -> None:
+def test_got_it_takes_a_promise_out_of_the_next_nudge(bot: RunningBot, tick: Tick) -> None:
     teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
-    cli_tick("2026-12-16T14:00:00Z")
+    tick("2026-12-16T14:00:00Z")
     promise = only_promise(bot)
 
     _, url = bot.slack.block_action("promise_seen", str(promise.id), user=OTHER_REP)
@@ -92,7 +90,7 @@ def test_got_it_takes_a_promise_out_of_the_next_nudge(bot: RunningBot, cli_tick:
     _, url = bot.slack.block_action("promise_seen", str(promise.id), user=MANAGER)
     bot.fake.wait_for("response_url", where=lambda a: url.endswith(a["_response_id"]))
 
-    cli_tick("2026-12-17T14:00:00Z")
+    tick("2026-12-17T14:00:00Z")
     assert len(nudges(bot)) == 1
 
 

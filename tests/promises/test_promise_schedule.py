@@ -23,12 +23,12 @@ from tests.support.promises import (
 )
 
 
-def test_promise_past_its_due_date_becomes_broken_once(bot: RunningBot, cli_tick: Tick) -> None:
+def test_promise_past_its_due_date_becomes_broken_once(bot: RunningBot, tick: Tick) -> None:
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
-    cli_tick("2026-12-16T04:59:00Z")  # 23:59 on the 15th in New York
+    tick("2026-12-16T04:59:00Z")  # 23:59 on the 15th in New York
     assert only_promise(bot).status == OPEN
-    cli_tick("2026-12-16T05:00:00Z")
-    cli_tick("2026-12-16T05:01:00Z")
+    tick("2026-12-16T05:00:00Z")
+    tick("2026-12-16T05:01:00Z")
     promise = only_promise(bot)
     assert (promise.status, promise.broken_reason) == (BROKEN, None)
     assert [e.kind for e in store.events_of(bot.db, promise.id)] == ["broken"]

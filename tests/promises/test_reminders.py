@@ -1,5 +1,5 @@
-"""Reminders the day before at nine in the owner's zone, driven through `perspective tick
---now`: not for away or snoozed reps, and sent once even after a failed send."""
+"""Reminders the day before at nine in the owner's zone, driven by scheduler ticks: not for
+away or snoozed reps, and sent once even after a failed send."""
 
 from __future__ import annotations
 
@@ -24,13 +24,13 @@ from tests.support.promises import (
 
 
 def test_reminder_goes_out_once_the_day_before_at_nine_in_the_owners_zone(
-    bot: RunningBot, cli_tick: Tick
+    bot: RunningBot, tick: Tick
 ) -> None:
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)  # REP is in New York
-    assert cli_tick("2026-12-14T13:59:00Z") == 0
+    assert tick("2026-12-14T13:59:00Z") == 0
     assert reminders(bot) == []
-    cli_tick("2026-12-14T14:00:00Z")
-    cli_tick("2026-12-14T14:01:00Z")
+    tick("2026-12-14T14:00:00Z")
+    tick("2026-12-14T14:01:00Z")
     [reminder] = reminders(bot)
     assert reminder["channel"] == REP
     shown = text_of(reminder)
@@ -46,32 +46,32 @@ def test_reminder_goes_out_once_the_day_before_at_nine_in_the_owners_zone(
 
 
 def test_rep_on_vacation_is_not_reminded_but_the_manager_still_hears(
-    bot: RunningBot, cli_tick: Tick
+    bot: RunningBot, tick: Tick
 ) -> None:
     bot.fake.add_user(REP, status_text="On vacation", status_emoji=":palm_tree:")
     teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
-    cli_tick("2026-12-14T14:00:00Z")
-    cli_tick("2026-12-15T14:00:00Z")
+    tick("2026-12-14T14:00:00Z")
+    tick("2026-12-15T14:00:00Z")
     assert reminders(bot) == []
-    cli_tick("2026-12-16T14:00:00Z")
+    tick("2026-12-16T14:00:00Z")
     assert "Pilot report" in text_of(nudges(bot)[0])
 
 
 def test_reminder_waits_for_a_rep_back_from_vacation_before_the_due_day(
-    bot: RunningBot, cli_tick: Tick
+    bot: RunningBot, tick: Tick
 ) -> None:
     bot.fake.add_user(REP, status_text="OOO until Tuesday")
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
-    cli_tick("2026-12-14T14:00:00Z")
+    tick("2026-12-14T14:00:00Z")
     assert reminders(bot) == []
     bot.fake.add_user(REP)  # status cleared
-    cli_tick("2026-12-14T18:00:00Z")
+    tick("2026-12-14T18:00:00Z")
     assert len(reminders(bot)) == 1
 
 
 def test_more_away_reps_than_one_batch_do_not_hold_back_a_present_reps_reminder(
-    bot: RunningBot, cli_tick: Tick, monkeypatch: pytest.MonkeyPatch
+    bot: RunningBot, tick: Tick, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(reminder_job, "BATCH", 2)
     away = [f"U0AWAY000{i}" for i in range(5)]
@@ -80,7 +80,7 @@ def test_more_away_reps_than_one_batch_do_not_hold_back_a_present_reps_reminder(
         promise_cmd(bot, f"Pilot report {rep} to [Acme] by 2026-12-14", rep)  # reminded earlier
     promise_cmd(bot, "Roadmap call with [Hooli] by 2026-12-15", REP)
 
-    cli_tick("2026-12-14T14:00:00Z")
+    tick("2026-12-14T14:00:00Z")
     [reminder] = reminders(bot)
     assert reminder["channel"] == REP
     looked_at_again = {p.remind_at for p in all_promises(bot) if p.owner_id in away}
@@ -88,56 +88,56 @@ def test_more_away_reps_than_one_batch_do_not_hold_back_a_present_reps_reminder(
 
 
 def test_away_reps_reminder_is_looked_at_again_in_their_working_day_and_never_at_night(
-    bot: RunningBot, cli_tick: Tick
+    bot: RunningBot, tick: Tick
 ) -> None:
     bot.fake.add_user(REP, status_text="OOO this week")
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)  # REP is in New York
-    cli_tick("2026-12-14T14:00:00Z")  # 09:00: away, look again at 10:00
+    tick("2026-12-14T14:00:00Z")  # 09:00: away, look again at 10:00
     assert only_promise(bot).remind_at == datetime(2026, 12, 14, 15, 0, tzinfo=UTC)
-    cli_tick("2026-12-14T22:30:00Z")  # 17:30: the next look is 09:00 tomorrow, not 18:30
+    tick("2026-12-14T22:30:00Z")  # 17:30: the next look is 09:00 tomorrow, not 18:30
     assert only_promise(bot).remind_at == datetime(2026, 12, 15, 14, 0, tzinfo=UTC)
 
     bot.fake.add_user(REP)  # back late in the evening
-    cli_tick("2026-12-15T03:00:00Z")  # 22:00
+    tick("2026-12-15T03:00:00Z")  # 22:00
     assert reminders(bot) == []
-    cli_tick("2026-12-15T14:00:00Z")
+    tick("2026-12-15T14:00:00Z")
     [reminder] = reminders(bot)
     assert "is due today" in reminder["text"]
 
 
 def test_away_reps_reminder_is_dropped_when_the_next_look_is_after_the_due_day(
-    bot: RunningBot, cli_tick: Tick
+    bot: RunningBot, tick: Tick
 ) -> None:
     bot.fake.add_user(REP, status_text="OOO this week")
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
-    cli_tick("2026-12-15T22:30:00Z")  # 17:30 on the due day: 09:00 tomorrow is too late
+    tick("2026-12-15T22:30:00Z")  # 17:30 on the due day: 09:00 tomorrow is too late
     assert only_promise(bot).remind_at is None
     bot.fake.add_user(REP)
-    cli_tick("2026-12-15T23:00:00Z")
+    tick("2026-12-15T23:00:00Z")
     assert reminders(bot) == []
 
 
-def test_snoozed_promise_gets_no_reminder(bot: RunningBot, cli_tick: Tick) -> None:
+def test_snoozed_promise_gets_no_reminder(bot: RunningBot, tick: Tick) -> None:
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
     promise_cmd(bot, f"snooze {only_promise(bot).id}", REP)
-    cli_tick("2026-12-14T14:00:00Z")
+    tick("2026-12-14T14:00:00Z")
     assert reminders(bot) == []
 
 
-def test_reminder_snoozed_to_a_day_comes_that_day_at_nine(bot: RunningBot, cli_tick: Tick) -> None:
+def test_reminder_snoozed_to_a_day_comes_that_day_at_nine(bot: RunningBot, tick: Tick) -> None:
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
     promise_cmd(bot, f"snooze {only_promise(bot).id} 2026-12-11", REP)
-    cli_tick("2026-12-11T13:59:00Z")
+    tick("2026-12-11T13:59:00Z")
     assert reminders(bot) == []
-    cli_tick("2026-12-11T14:00:00Z")
-    cli_tick("2026-12-14T14:00:00Z")
+    tick("2026-12-11T14:00:00Z")
+    tick("2026-12-14T14:00:00Z")
     [reminder] = reminders(bot)
     assert "due in 4 days" in reminder["text"]
 
 
 @pytest.mark.parametrize("status", [429, 500])
 def test_failed_reminder_is_sent_once_on_a_later_tick(
-    bot: RunningBot, cli_tick: Tick, status: int
+    bot: RunningBot, tick: Tick, status: int
 ) -> None:
     promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
     bot.fake.fail_next(
@@ -145,12 +145,12 @@ def test_failed_reminder_is_sent_once_on_a_later_tick(
         status=status,
         error="ratelimited" if status == 429 else "internal_error",
     )
-    cli_tick("2026-12-14T14:00:00Z")
+    tick("2026-12-14T14:00:00Z")
     assert reminders(bot) == []
     failed = [c for c in bot.fake.calls if c.method == "chat.postMessage" and not c.ok]
     assert len(failed) == 1
-    cli_tick("2026-12-14T14:01:00Z")
-    cli_tick("2026-12-14T14:02:00Z")
+    tick("2026-12-14T14:01:00Z")
+    tick("2026-12-14T14:02:00Z")
     assert len(reminders(bot)) == 1
 
 
