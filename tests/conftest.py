@@ -2,59 +2,43 @@
 
 Storage and scheduling run against SQLite and PostgreSQL. PostgreSQL tests use
 TEST_DATABASE_URL (CI sets it); each pytest run creates its own throw-away
-database there so parallel runs never see each other's rows.
+database there so parallel runs never see each other's rows. Both are migrated
+once a run: each SQLite test gets a copy of a migrated file, and the PostgreSQL
+database is emptied before each test.
 """
 
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from bot.config import Settings
 from bot.runtime.app import build_app
-from bot.runtime.cli import main
+from bot.runtime.cli import main, parse_instant
 from bot.runtime.scheduler import run_tick
 from bot.runtime.server import HttpServer, build_web_app
 from bot.services import Services, build_services
-from storage.base import Base
 from storage.db import Database
+from tests.support.bot import (
+    ADMIN,
+    MANAGER,
+    OTHER_REP,
+    REP,
+    SIGNING_SECRET,
+    Clock,
+    CurrentWebApp,
+    RunningBot,
+    Tick,
+    make_settings,
+)
+from tests.support.cli import InProcessCli
 from tests.support.fakeslack import FakeSlack, FakeSlackServer
+from tests.support.postgres import empty_postgres, without_commit_flushes
 from tests.support.slack_requests import SlackSender
 from tests.support.throwaway_db import throwaway_postgres
-
-SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
-WEBHOOK_SECRET = "deals-webhook-secret"
-TEAM = "T0001"
-REP = "U0REP0001"
-OTHER_REP = "U0REP0002"
-MANAGER = "U0MGR0001"
-ADMIN = "U0ADM0001"
-START = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
-
-
-class Clock:
-    """An injected clock tests move by hand; nothing in the tests sleeps."""
-
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-    def set(self, now: datetime) -> datetime:
-        self.now = now
-        return now
 
 
 @pytest.fixture(scope="session")
@@ -81,8 +65,22 @@ def postgres_url() -> Iterator[str | None]:
         yield None
         return
     with throwaway_postgres(base) as url:
-        Database(url).upgrade()
+        without_commit_flushes(url)
+        database = Database(url)
+        database.upgrade()
+        database.dispose()
         yield url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once a run, for each test to copy."""
+    path = tmp_path_factory.mktemp("template") / "perspective.db"
+    database = Database(f"sqlite:///{path}")
+    database.upgrade()
+    database.dispose()  # the last connection to close folds the WAL into the file
+    assert not path.with_name(f"{path.name}-wal").exists()
+    return path
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -97,37 +95,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path, postgres_url: s
 
 
 @pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
+def db(database_url: str, sqlite_template: Path) -> Iterator[Database]:
+    """The migrated schema with no rows: a copied SQLite file, or the emptied PostgreSQL one."""
     database = Database(database_url)
-    database.upgrade()
-    if not database.is_sqlite:
-        _empty_all_tables(database)
+    if database.is_sqlite:
+        shutil.copyfile(sqlite_template, str(database.url.database))
+    else:
+        empty_postgres(database)
     yield database
     database.dispose()
-
-
-def _empty_all_tables(database: Database) -> None:
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-    with database.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-def make_settings(api_url: str, database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "slack_bot_token": "xoxb-test-token",
-        "slack_signing_secret": SIGNING_SECRET,
-        "database_url": database_url,
-        "slack_api_url": api_url,
-        "deals_webhook_secret": WEBHOOK_SECRET,
-        "default_timezone": "UTC",
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -138,38 +119,37 @@ def services(
     return build_services(settings, db=db, clock=clock)
 
 
-@dataclass
-class RunningBot:
-    services: Services
-    fake: FakeSlack
-    slack: SlackSender
-    base_url: str
-    clock: Clock
-
-    @property
-    def db(self) -> Database:
-        return self.services.db
-
-
-@pytest.fixture
-def bot(
-    services: Services, fake: FakeSlack, fake_slack_server: FakeSlackServer, clock: Clock
-) -> Iterator[RunningBot]:
-    """The whole bot behind waitress on a free port, talking to the fake Slack."""
-    app = build_app(services)
-    server = HttpServer(build_web_app(app, services), port=0, host="127.0.0.1")
+@pytest.fixture(scope="session")
+def bot_server() -> Iterator[tuple[CurrentWebApp, str]]:
+    """waitress on a free port for the whole run, serving each test's own web app."""
+    current = CurrentWebApp()
+    server = HttpServer(current, port=0, host="127.0.0.1")  # type: ignore[arg-type]
     thread = server.start_in_thread()
-    base_url = f"http://127.0.0.1:{server.port}"
-    sender = SlackSender(
-        f"{base_url}/slack/events", SIGNING_SECRET, fake_slack_server.response_url("r")
-    )
-    yield RunningBot(services, fake, sender, base_url, clock)
+    yield current, f"http://127.0.0.1:{server.port}"
     server.close()
     thread.join(timeout=10)
 
 
 @pytest.fixture
-def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], int]:
+def bot(
+    services: Services,
+    fake: FakeSlack,
+    fake_slack_server: FakeSlackServer,
+    clock: Clock,
+    bot_server: tuple[CurrentWebApp, str],
+) -> Iterator[RunningBot]:
+    """The whole bot behind waitress, talking to the fake Slack."""
+    current, base_url = bot_server
+    current.web_app = build_web_app(build_app(services), services)
+    sender = SlackSender(
+        f"{base_url}/slack/events", SIGNING_SECRET, fake_slack_server.response_url("r")
+    )
+    yield RunningBot(services, fake, sender, base_url, clock)
+    current.web_app = None
+
+
+@pytest.fixture
+def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Tick:
     """Run `perspective tick --now ISO` (the real CLI) against the test database and fake
     Slack; a tick in which any job failed fails the test."""
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test-token")
@@ -186,29 +166,22 @@ def cli_tick(bot: RunningBot, monkeypatch: pytest.MonkeyPatch) -> Callable[[str]
     return run
 
 
-def tick_concurrently(services: Services, instant: datetime, processes: int = 3) -> None:
-    """Run the same tick as several bot processes would: each with its own connection
-    pool, released together by a barrier. Any failure is re-raised here."""
-    url = services.db.url.render_as_string(hide_password=False)
-    barrier = threading.Barrier(processes)
-    errors: list[BaseException] = []
+@pytest.fixture
+def tick(bot: RunningBot) -> Tick:
+    """One scheduler tick at an ISO instant, as `perspective tick --now` runs it: services of
+    its own with the wall clock, on the test's database pool, since a new engine a tick
+    compiles every query again. A tick in which any job failed fails the test."""
 
-    def one_process() -> None:
-        database = Database(url)
-        own = build_services(services.settings, db=database, clock=services.clock)
-        try:
-            barrier.wait()
-            report = run_tick(own, instant)
-            assert report.failed == [], report.failed
-        except BaseException as error:  # collected and re-raised in the test's thread
-            errors.append(error)
-        finally:
-            database.dispose()
+    def run(instant: str) -> int:
+        services = build_services(bot.services.settings, db=bot.db)
+        report = run_tick(services, parse_instant(instant))
+        assert report.failed == [], f"{report.failed} failed in the tick at {instant}"
+        return 0
 
-    threads = [threading.Thread(target=one_process) for _ in range(processes)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    if errors:
-        raise errors[0]
+    return run
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> InProcessCli:
+    """`perspective ARGS` run in this process; settings and folder are undone afterwards."""
+    return InProcessCli(monkeypatch, capsys)

@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from bot.deals import winloss
 from bot.foreground import Foreground, foreground
 from bot.home import compose_home
-from bot.runtime.cli import main as perspective
+from bot.runtime.cli import main as cli
 from bot.runtime.scheduler import run_tick
 from storage import claims, deals, teams
 from storage.db import Database
 from storage.deals import Deal, DealAnswer, DealClosure
-from tests.conftest import (
+from tests.support.bot import (
     ADMIN,
     MANAGER,
     OTHER_REP,
@@ -40,7 +40,7 @@ from tests.support.deals import (
     submit_answer,
     use_cli,
 )
-from tests.support.replies import reply_to
+from tests.support.replies import perspective, reply_to
 from tests.support.slack_requests import Reply
 
 # ---- helpers ----------------------------------------------------------------------------
@@ -83,12 +83,6 @@ def count(db: Database, column: Any) -> int:
 def only_closure(bot: RunningBot) -> DealClosure:
     [closure] = list(deals.all_closures(bot.db))
     return closure
-
-
-def perspective_command(bot: RunningBot, text: str, user: str = REP) -> str:
-    reply, response_url = bot.slack.command("/perspective", text, user=user)
-    assert reply.status == 200
-    return reply_to(bot, response_url)["text"]
 
 
 def prompted_closure(bot: RunningBot, payload: dict | None = None) -> DealClosure:
@@ -340,11 +334,11 @@ def test_unknown_owner_email_lands_in_unassigned_for_admins(bot: RunningBot) -> 
     assert bot.fake.calls_to("chat.postMessage") == [], "nobody to ask yet"
     [deal] = deals.unassigned(bot.db, TEAM, 10)
 
-    listing = perspective_command(bot, "deal unassigned", user=ADMIN)
+    listing = perspective(bot, "deal unassigned", user=ADMIN)["text"]
     assert "Acme renewal" in listing and "ghost@acme.com" in listing and f"#{deal.id}" in listing
-    assert "Only admins" in perspective_command(bot, "deal unassigned", user=REP)
+    assert "Only admins" in perspective(bot, "deal unassigned", user=REP)["text"]
 
-    assigned = perspective_command(bot, f"deal assign {deal.id} <@{OTHER_REP}|bo>", user=ADMIN)
+    assigned = perspective(bot, f"deal assign {deal.id} <@{OTHER_REP}|bo>", user=ADMIN)["text"]
     assert "now belongs to" in assigned
     settle(bot)
     assert len(prompts_to(bot, OTHER_REP)) == 1
@@ -358,7 +352,7 @@ def test_owner_who_left_slack_moves_the_deal_to_unassigned(bot: RunningBot) -> N
     run_tick(bot.services, bot.clock.advance(minutes=1))
     assert len(bot.fake.calls_to("chat.postMessage")) == 0, "not retried every minute"
     [deal] = deals.unassigned(bot.db, TEAM, 10)
-    perspective_command(bot, f"deal assign {deal.id} <@{OTHER_REP}>", user=ADMIN)
+    perspective(bot, f"deal assign {deal.id} <@{OTHER_REP}>", user=ADMIN)
     settle(bot)
     assert len(prompts_to(bot, OTHER_REP)) == 1
 
@@ -544,9 +538,9 @@ def test_picking_a_competitor_reason_in_the_modal_shows_the_competitor_field(
 
 
 def test_slash_command_records_a_deal_and_the_owner_answers(bot: RunningBot) -> None:
-    said = perspective_command(
-        bot, f'deal lost "Acme renewal" [Acme Corp] <@{OTHER_REP}|bo> $48,000'
-    )
+    said = perspective(
+        bot, f'deal lost "Acme renewal" [Acme Corp] <@{OTHER_REP}|bo> $48,000', user=REP
+    )["text"]
     assert "Recorded *Acme renewal* ($48,000) as lost" in said and "asked" in said
     settle(bot)
     closure = only_closure(bot)
@@ -560,12 +554,12 @@ def test_slash_command_records_a_deal_and_the_owner_answers(bot: RunningBot) -> 
     bot.fake.wait_for("chat.update")
     assert only_closure(bot).answer.reason == "timing_budget"  # type: ignore[union-attr]
 
-    again = perspective_command(bot, 'deal lost "Acme renewal" [acme corp]', user=OTHER_REP)
+    again = perspective(bot, 'deal lost "Acme renewal" [acme corp]', user=OTHER_REP)["text"]
     assert "already recorded as lost" in again
 
 
 def test_slash_command_owner_defaults_to_the_caller_and_understands_k(bot: RunningBot) -> None:
-    assert "asked you" in perspective_command(bot, "deal won Globex pilot €12k")
+    assert "asked you" in perspective(bot, "deal won Globex pilot €12k", user=REP)["text"]
     settle(bot)
     closure = only_closure(bot)
     assert closure.deal.name == "Globex pilot" and closure.deal.currency == "EUR"
@@ -585,7 +579,7 @@ def test_slash_command_owner_defaults_to_the_caller_and_understands_k(bot: Runni
 def test_bad_deal_commands_say_how_and_store_nothing(
     bot: RunningBot, text: str, expected: str
 ) -> None:
-    assert expected in perspective_command(bot, text)
+    assert expected in perspective(bot, text, user=REP)["text"]
     assert count(bot.db, Deal.id) == 0
 
 
@@ -607,7 +601,7 @@ def test_csv_import_reports_each_row_and_prompts_the_new_deals(
     )
     use_cli(bot, monkeypatch, tmp_path)
 
-    assert perspective(["import", "deals", str(csv_file)]) == 1
+    assert cli(["import", "deals", str(csv_file)]) == 1
     out, err = capsys.readouterr()
     assert "imported 3 deals (1 unassigned), skipped 1 duplicates, rejected 2" in out
     assert 'row 4: rejected: outcome must be "won" or "lost"' in err
@@ -652,7 +646,7 @@ def test_csv_rows_that_cannot_be_read_cost_only_themselves(
     csv_file.write_bytes(b"\r\n".join(rows) + b"\r\n")
     use_cli(bot, monkeypatch, tmp_path)
 
-    assert perspective(["import", "deals", str(csv_file)]) == 1
+    assert cli(["import", "deals", str(csv_file)]) == 1
     out, err = capsys.readouterr()
     assert "imported 2 deals (0 unassigned), skipped 0 duplicates, rejected 5" in out
     assert err.splitlines() == [
@@ -685,7 +679,7 @@ def test_csv_file_that_cannot_be_read_is_one_line(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-x")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
-    assert perspective(["import", "deals", str(path)]) == 1
+    assert cli(["import", "deals", str(path)]) == 1
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith(f"perspective: cannot read {path}: ") and message in line
 
@@ -694,16 +688,16 @@ def test_csv_file_that_cannot_be_read_is_one_line(
 
 
 def test_win_prompts_can_be_switched_off_by_admins_only(bot: RunningBot) -> None:
-    assert "Only admins" in perspective_command(bot, "settings win-prompts off", user=REP)
-    assert "*off*" in perspective_command(bot, "settings win-prompts off", user=ADMIN)
-    assert "*off*" in perspective_command(bot, "settings", user=REP)
+    assert "Only admins" in perspective(bot, "settings win-prompts off", user=REP)["text"]
+    assert "*off*" in perspective(bot, "settings win-prompts off", user=ADMIN)["text"]
+    assert "*off*" in perspective(bot, "settings", user=REP)["text"]
     send_deal(bot, {**ACME, "outcome": "won"})
     send_deal(bot, {**ACME, "deal_id": "crm-2"})
     settle(bot)
     run_tick(bot.services, bot.clock.now)
     [dm] = prompts_to(bot, REP)
     assert "closed lost" in shown(dm)
-    assert "Win prompts are off" in perspective_command(bot, 'deal won "Globex"')
+    assert "Win prompts are off" in perspective(bot, 'deal won "Globex"', user=REP)["text"]
 
 
 def test_stats_count_reasons_competitors_and_evidence(bot: RunningBot) -> None:
@@ -722,13 +716,13 @@ def test_stats_count_reasons_competitors_and_evidence(bot: RunningBot) -> None:
     bot.fake.wait_for("chat.update", count=len(given))
     prompted_closure_n(bot, 9, "lost")  # asked, not answered
 
-    said = perspective_command(bot, "deal stats")
+    said = perspective(bot, "deal stats", user=REP)["text"]
     assert "last 90 days* — 5 closed deals asked, 4 answered, 1 still waiting" in said
     assert "*Lost:* Competitor 2 · Price 1" in said and "*Won:* Product fit 1" in said
     assert "*top competitors:* gong 2" in said.lower()
     assert "in 3 of 4 answers (75%)" in said
     bot.clock.advance(days=31)
-    assert "No answers yet" in perspective_command(bot, "deal stats 30d")
+    assert "No answers yet" in perspective(bot, "deal stats 30d", user=REP)["text"]
 
 
 def prompted_closure_n(bot: RunningBot, n: int, outcome: str) -> DealClosure:
@@ -744,7 +738,7 @@ def test_export_deals_includes_reasons(
     submit_answer(bot, closure.id, "competitor")
     bot.fake.wait_for("chat.update")
     use_cli(bot, monkeypatch, tmp_path)
-    assert perspective(["export", "deals", "--format", "json"]) == 0
+    assert cli(["export", "deals", "--format", "json"]) == 0
     [row] = json.loads(capsys.readouterr().out)
     assert row["deal_id"] == "crm-1001" and row["outcome"] == "lost"
     assert (row["reason"], row["competitor"], row["talked_to_customer"]) == (
@@ -771,7 +765,7 @@ def test_deals_exported_as_csv_import_again_under_the_same_columns(
     settle(bot)
     use_cli(bot, monkeypatch, tmp_path)
     exported = tmp_path / "deals.csv"
-    assert perspective(["export", "deals", "--format", "csv", "--output", str(exported)]) == 0
+    assert cli(["export", "deals", "--format", "csv", "--output", str(exported)]) == 0
 
     with exported.open(newline="", encoding="utf-8") as csv_file:
         rows = list(csv.DictReader(csv_file))
@@ -783,10 +777,10 @@ def test_deals_exported_as_csv_import_again_under_the_same_columns(
     ]
     assert "owner_id" not in rows[0]
 
-    assert perspective(["import", "deals", str(exported)]) == 0
+    assert cli(["import", "deals", str(exported)]) == 0
     assert "imported 0 deals (0 unassigned), skipped 2 duplicates" in capsys.readouterr().out
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
-    assert perspective(["import", "deals", str(exported)]) == 0
+    assert cli(["import", "deals", str(exported)]) == 0
     assert "imported 2 deals (1 unassigned), skipped 0 duplicates" in capsys.readouterr().out
 
 

@@ -11,7 +11,7 @@ from bot.deals import intake as deals
 from bot.services import Services
 from storage import workspace_settings
 from storage.db import WARM_CONNECTIONS, Database
-from tests.conftest import TEAM, RunningBot
+from tests.support.bot import TEAM, RunningBot
 from tests.support.deals import ACME, send_deal
 from tests.support.fakeslack import FakeSlack
 

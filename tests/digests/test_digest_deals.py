@@ -3,17 +3,17 @@ late reasons in the next digest, reason counts and competitors, escaped — on b
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from bot.digests.deal_section import MAX_SHOWN, deals_section
 from bot.digests.section import SectionRequest
 from storage import deals
 from storage.deals import DealClosure
-from tests.conftest import OTHER_REP, REP, TEAM, RunningBot
+from tests.support.bot import OTHER_REP, REP, TEAM, RunningBot, Tick
 from tests.support.deals import ACME, press_reason, send_deal, settle, submit_answer
-from tests.support.digests import blocks_of, header_counts, posts_to, shown, subscribe_by_command
-from tests.support.promises import perspective
+from tests.support.digests import header_counts, posts_to, subscribe_by_command
+from tests.support.messages import blocks_of, text_of
+from tests.support.replies import perspective
 
 GLOBEX = {
     **ACME,
@@ -50,15 +50,15 @@ def digest_now(bot: RunningBot) -> dict[str, Any]:
 
 
 def test_a_closed_and_answered_deal_shows_once_with_its_reason_and_the_customers_words(
-    bot: RunningBot, cli_tick: Callable[[str], int]
+    bot: RunningBot, tick: Tick
 ) -> None:
     subscribe_by_command(bot)
     answer(bot, close(bot, ACME), "competitor")
     close(bot, GLOBEX)
 
-    cli_tick("2026-11-24T09:00:00Z")
+    tick("2026-11-24T09:00:00Z")
     [post] = posts_to(bot)
-    text = shown(post)
+    text = text_of(post)
     assert "2 deals closed (1 lost, 1 won)" in header_counts(post)
     assert ":x: *Acme renewal* · $48,000 · Acme Corp · closed lost Mon 23 Nov" in text
     assert f"<@{REP}>" in text and f"<@{OTHER_REP}>" in text
@@ -69,30 +69,30 @@ def test_a_closed_and_answered_deal_shows_once_with_its_reason_and_the_customers
     assert "Reason not in yet" in text
     assert text.index("*Acme renewal*") < text.index("*Globex expansion*")  # lost first
 
-    cli_tick("2026-11-25T09:00:00Z")
+    tick("2026-11-25T09:00:00Z")
     assert len(posts_to(bot)) == 1  # nothing new: shown once, and no quiet digest
 
 
 def test_a_reason_that_arrives_after_its_deal_was_shown_reaches_the_next_digest(
-    bot: RunningBot, cli_tick: Callable[[str], int]
+    bot: RunningBot, tick: Tick
 ) -> None:
     subscribe_by_command(bot)
     acme = close(bot, ACME)
-    cli_tick("2026-11-24T09:00:00Z")
+    tick("2026-11-24T09:00:00Z")
     [first] = posts_to(bot)
-    assert "*Acme renewal*" in shown(first) and "Reason not in yet" in shown(first)
+    assert "*Acme renewal*" in text_of(first) and "Reason not in yet" in text_of(first)
 
     answer(bot, acme, "price", competitor=None, customer_said="Your list price was 30% over")
-    cli_tick("2026-11-25T09:00:00Z")
+    tick("2026-11-25T09:00:00Z")
     _first, second = posts_to(bot)
     assert "1 reason in for earlier deals" in header_counts(second)
     assert "deals closed" not in header_counts(second)
-    text = shown(second)
+    text = text_of(second)
     assert "*Reasons in for deals shown earlier* · 1" in text
     assert "*Acme renewal*" in text and "Reason: *Price*" in text
     assert "> Your list price was 30% over" in text and "*Lost reasons:* Price 1" in text
 
-    cli_tick("2026-11-26T09:00:00Z")
+    tick("2026-11-26T09:00:00Z")
     assert len(posts_to(bot)) == 2  # the reason is shown once
 
 
@@ -107,7 +107,7 @@ def test_reason_counts_and_top_competitors_cover_the_answers_shown(bot: RunningB
     answer(bot, close(bot, GLOBEX), "competitor_weakness", competitor="Chorus", talked=None)
 
     post = digest_now(bot)
-    text = shown(post)
+    text = text_of(post)
     assert "4 deals closed (3 lost, 1 won), 1 reason in for earlier deals" in header_counts(post)
     assert "*Lost reasons:* Competitor 3 · Price 1" in text
     assert "*Won reasons:* Competitor weakness 1" in text
@@ -131,7 +131,7 @@ def test_hostile_text_in_a_deal_pings_no_one(bot: RunningBot) -> None:
         marketing_note="<!here> ping <@U0BOSS0001>",
     )
 
-    text = shown(digest_now(bot))
+    text = text_of(digest_now(bot))
     for ping in ("<!channel>", "<!here>", "<!everyone>", "<@U0BOSS0001>"):
         assert ping not in text
     assert "*&lt;!channel&gt; renewal &amp; &lt;@U0BOSS0001&gt;*" in text
@@ -142,27 +142,25 @@ def test_hostile_text_in_a_deal_pings_no_one(bot: RunningBot) -> None:
     assert f"<@{REP}>" in text  # the bot's own mention of the owner is kept
 
 
-def test_a_retried_digest_keeps_its_frozen_range(
-    bot: RunningBot, cli_tick: Callable[[str], int]
-) -> None:
+def test_a_retried_digest_keeps_its_frozen_range(bot: RunningBot, tick: Tick) -> None:
     subscribe_by_command(bot)
     acme = close(bot, ACME)
     bot.fake.fail_next("chat.postMessage", status=429, error="ratelimited")
-    cli_tick("2026-11-24T09:00:00Z")
+    tick("2026-11-24T09:00:00Z")
     assert posts_to(bot) == []
 
     answer(bot, acme, "price", competitor=None, customer_said="Too expensive for this year")
     close(bot, GLOBEX)
-    cli_tick("2026-11-24T09:01:00Z")
+    tick("2026-11-24T09:01:00Z")
     [retried] = posts_to(bot)
     assert "1 deal closed (1 lost)" in header_counts(retried)
-    assert "Reason not in yet" in shown(retried)
-    assert "Too expensive" not in shown(retried) and "Globex" not in shown(retried)
+    assert "Reason not in yet" in text_of(retried)
+    assert "Too expensive" not in text_of(retried) and "Globex" not in text_of(retried)
 
-    cli_tick("2026-11-25T09:00:00Z")
+    tick("2026-11-25T09:00:00Z")
     _retried, next_day = posts_to(bot)
     assert "1 deal closed (1 won), 1 reason in for earlier deals" in header_counts(next_day)
-    assert "*Globex expansion*" in shown(next_day) and "> Too expensive for this year" in shown(
+    assert "*Globex expansion*" in text_of(next_day) and "> Too expensive for this year" in text_of(
         next_day
     )
 
@@ -173,7 +171,7 @@ def test_the_header_counts_every_deal_while_the_list_stops_at_the_cap(bot: Runni
         close(bot, {**ACME, "deal_id": f"crm-{number}", "name": f"Deal {number:02}"})
 
     post = digest_now(bot)
-    text = shown(post)
+    text = text_of(post)
     assert f"{MAX_SHOWN + 2} deals closed ({MAX_SHOWN + 2} lost)" in header_counts(post)
     assert text.count(":x: *Deal ") == MAX_SHOWN
     assert "…and 2 more lost deals" in text
@@ -186,7 +184,7 @@ def test_a_changed_outcome_shows_both_closures_with_the_old_one_marked(bot: Runn
     close(bot, {**ACME, "outcome": "won"})
 
     post = digest_now(bot)
-    text = shown(post)
+    text = text_of(post)
     assert "2 deals closed (1 lost, 1 won)" in header_counts(post)
     assert "closed lost Mon 23 Nov · <@" in text and "_outcome since changed_" in text
     assert text.count("Reason not in yet") == 1  # only the current closure is still asked

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bot.digests.promise_section import MAX_SHOWN, promise_events_section
 from bot.digests.section import SectionRequest
 from storage import promises as store
-from tests.conftest import OTHER_REP, REP, TEAM, RunningBot
-from tests.support.digests import blocks_of, header_counts, posts_to, shown, subscribe_by_command
-from tests.support.promises import all_promises, perspective, promise_cmd
+from tests.support.bot import OTHER_REP, REP, TEAM, RunningBot, Tick
+from tests.support.digests import header_counts, posts_to, subscribe_by_command
+from tests.support.messages import blocks_of, text_of
+from tests.support.promises import all_promises, promise_cmd
+from tests.support.replies import perspective
 
 
 def slip_sso(bot: RunningBot) -> None:
@@ -26,14 +26,14 @@ def promise_id(bot: RunningBot, account: str) -> int:
 
 
 def test_a_rollout_slip_shows_its_promises_at_risk_in_the_next_digest_only(
-    bot: RunningBot, cli_tick: Callable[[str], int]
+    bot: RunningBot, tick: Tick
 ) -> None:
     subscribe_by_command(bot)
     slip_sso(bot)
 
-    cli_tick("2026-11-24T09:00:00Z")
+    tick("2026-11-24T09:00:00Z")
     [post] = posts_to(bot)
-    text = shown(post)
+    text = text_of(post)
     assert "2 promises at risk" in header_counts(post)
     assert "*Acme*" in text and "*Hooli*" in text and "Initech" not in text
     assert f"<@{REP}>" in text and f"<@{OTHER_REP}>" in text
@@ -42,28 +42,28 @@ def test_a_rollout_slip_shows_its_promises_at_risk_in_the_next_digest_only(
 
     promise_cmd(bot, "Price sheet to [Globex] by 2026-12-10", REP)
     promise_cmd(bot, f"broken {promise_id(bot, 'Globex')} pricing changed", REP)
-    cli_tick("2026-11-25T09:00:00Z")
+    tick("2026-11-25T09:00:00Z")
     _first, second = posts_to(bot)
     assert "1 promise broken" in header_counts(second) and "at risk" not in header_counts(second)
-    assert "*Globex*" in shown(second) and "Why: pricing changed" in shown(second)
-    assert "Acme" not in shown(second) and "Hooli" not in shown(second)
+    assert "*Globex*" in text_of(second) and "Why: pricing changed" in text_of(second)
+    assert "Acme" not in text_of(second) and "Hooli" not in text_of(second)
 
-    cli_tick("2026-11-26T09:00:00Z")
+    tick("2026-11-26T09:00:00Z")
     assert len(posts_to(bot)) == 2  # nothing new: the quiet digest posts nothing
 
 
 def test_a_promise_past_its_due_date_shows_as_broken_in_that_days_digest(
-    bot: RunningBot, cli_tick: Callable[[str], int]
+    bot: RunningBot, tick: Tick
 ) -> None:
     subscribe_by_command(bot)
     promise_cmd(bot, "Case study draft to [Umbrella] by 2026-11-25", REP)
 
-    cli_tick("2026-11-25T09:00:00Z")
+    tick("2026-11-25T09:00:00Z")
     assert posts_to(bot) == []  # still open on its due day
-    cli_tick("2026-11-26T09:00:00Z")
+    tick("2026-11-26T09:00:00Z")
     [post] = posts_to(bot)
     assert "1 promise broken" in header_counts(post)
-    assert "*Umbrella*" in shown(post) and "Why: passed its due date" in shown(post)
+    assert "*Umbrella*" in text_of(post) and "Why: passed its due date" in text_of(post)
 
 
 def test_hostile_text_in_a_promise_pings_no_one(bot: RunningBot) -> None:
@@ -78,7 +78,7 @@ def test_hostile_text_in_a_promise_pings_no_one(bot: RunningBot) -> None:
 
     assert "posted in <#C0MKT0001>" in perspective(bot, "digest now <#C0MKT0001|marketing>")["text"]
     [post] = posts_to(bot)
-    text = shown(post)
+    text = text_of(post)
     for ping in ("<!channel>", "<!here>", "<!everyone>", "<@U0BOSS0001>"):
         assert ping not in text
     assert "&lt;!channel&gt; ask &lt;@U0BOSS0001&gt; &amp;" in text
@@ -100,32 +100,30 @@ def test_the_header_counts_every_promise_while_the_list_stops_at_the_cap(
 
     perspective(bot, "digest now <#C0MKT0001|marketing>")
     [post] = posts_to(bot)
-    text = shown(post)
+    text = text_of(post)
     assert f"{MAX_SHOWN + 2} promises at risk" in header_counts(post)
     assert text.count("SSO integration moved from") == MAX_SHOWN
     assert "…and 2 more at risk" in text
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks_of(post) if b["type"] == "section")
 
 
-def test_a_retried_digest_keeps_its_frozen_range(
-    bot: RunningBot, cli_tick: Callable[[str], int]
-) -> None:
+def test_a_retried_digest_keeps_its_frozen_range(bot: RunningBot, tick: Tick) -> None:
     subscribe_by_command(bot)
     slip_sso(bot)
     bot.fake.fail_next("chat.postMessage", status=429, error="ratelimited")
-    cli_tick("2026-11-24T09:00:00Z")
+    tick("2026-11-24T09:00:00Z")
     assert posts_to(bot) == []
 
     promise_cmd(bot, f"broken {promise_id(bot, 'Acme')} customer chose Okta instead", REP)
-    cli_tick("2026-11-24T09:01:00Z")
+    tick("2026-11-24T09:01:00Z")
     [retried] = posts_to(bot)
     assert "2 promises at risk" in header_counts(retried) and "broken" not in header_counts(retried)
-    assert "Okta" not in shown(retried)
+    assert "Okta" not in text_of(retried)
 
-    cli_tick("2026-11-25T09:00:00Z")
+    tick("2026-11-25T09:00:00Z")
     _retried, next_day = posts_to(bot)
-    assert "1 promise broken" in header_counts(next_day) and "Okta" in shown(next_day)
-    assert "_since broken_" not in shown(next_day)
+    assert "1 promise broken" in header_counts(next_day) and "Okta" in text_of(next_day)
+    assert "_since broken_" not in text_of(next_day)
 
 
 def test_the_section_reads_only_its_range_and_says_what_became_of_each_promise(

@@ -16,9 +16,10 @@ from storage import claims
 from storage import digests as digest_store
 from storage.db import Database
 from storage.digests import DigestSubscription
-from tests.conftest import Clock, tick_concurrently
-from tests.support.digests import MARKETING, add_note, blocks_of, posts_to, shown, subscribe
+from tests.support.bot import Clock, tick_concurrently
+from tests.support.digests import MARKETING, add_note, posts_to, subscribe
 from tests.support.fakeslack import FakeSlack, FakeSlackServer
+from tests.support.messages import blocks_of, text_of
 
 
 def utc(text: str) -> datetime:
@@ -110,7 +111,7 @@ def test_a_process_down_at_nine_posts_once_when_it_comes_back(
     run_tick(services, utc("2027-02-02T12:31:00"))
     run_tick(services, utc("2027-02-02T20:00:00"))
     [post] = posts_to(fake)
-    assert "recorded while the bot was down" in shown(post)
+    assert "recorded while the bot was down" in text_of(post)
 
 
 def test_a_new_subscription_first_posts_at_its_next_slot(
@@ -126,8 +127,8 @@ def test_a_new_subscription_first_posts_at_its_next_slot(
     assert posts_to(fake) == []
     run_tick(services, utc("2027-02-02T09:00:00"))
     [post] = posts_to(fake)
-    assert "after the subscription" in shown(post)
-    assert "before the subscription" not in shown(post)
+    assert "after the subscription" in text_of(post)
+    assert "before the subscription" not in text_of(post)
 
 
 def rate_limited_daily_digest(
@@ -156,14 +157,16 @@ def test_a_429_on_the_first_attempt_is_retried_once_with_the_same_content(
     run_tick(services, utc("2027-02-02T09:01:00"))
     run_tick(services, utc("2027-02-02T09:02:00"))
     [post] = posts_to(fake)
-    assert "first note" in shown(post) and "recorded between the attempts" not in shown(post)
+    assert "first note" in text_of(post) and "recorded between the attempts" not in text_of(post)
     period = digest_store.last_sent_period(services.db, subscription.id)
     assert period is not None and period.message_ts is not None
     assert claims.is_done(services.db, digests.claim_key(subscription))
 
     run_tick(services, utc("2027-02-03T09:00:00"))
     _first, second = posts_to(fake)
-    assert "recorded between the attempts" in shown(second) and "first note" not in shown(second)
+    assert "recorded between the attempts" in text_of(second) and "first note" not in text_of(
+        second
+    )
 
 
 def test_a_429_is_not_retried_before_its_retry_after_by_any_process(
@@ -181,7 +184,7 @@ def test_a_429_is_not_retried_before_its_retry_after_by_any_process(
     run_tick(services, utc("2027-02-02T09:02:00"))
     run_tick(services, utc("2027-02-02T09:03:00"))
     [post] = posts_to(fake)
-    assert "first note" in shown(post)
+    assert "first note" in text_of(post)
     assert claims.is_done(services.db, digests.claim_key(subscription))
 
 
@@ -247,7 +250,7 @@ def test_digest_send_posts_now_and_force_posts_the_last_digest_again(
     clock.advance(minutes=5)
     assert cli.main(["digest", "send", "--subscription", str(subscription.id)]) == 0
     [first] = posts_to(fake)
-    assert "send me now" in shown(first)
+    assert "send me now" in text_of(first)
 
     assert cli.main(["digest", "send", "--subscription", str(subscription.id), "--force"]) == 0
     first, again = posts_to(fake)
@@ -274,4 +277,4 @@ def test_digest_send_in_a_channel_the_bot_left_fails_and_is_retried_by_a_tick(
     fake.channels_without_bot.clear()
     run_tick(services, utc("2027-02-02T09:00:00"))
     [post] = posts_to(fake)
-    assert "waiting for an invite" in shown(post)
+    assert "waiting for an invite" in text_of(post)

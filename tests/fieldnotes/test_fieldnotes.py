@@ -8,7 +8,7 @@ import time
 import pytest
 
 from storage import fieldnotes
-from tests.conftest import ADMIN, OTHER_REP, REP, TEAM, RunningBot
+from tests.support.bot import ADMIN, OTHER_REP, REP, TEAM, RunningBot
 from tests.support.deals import ACME, send_deal, settle
 from tests.support.fieldnotes import fieldnote
 from tests.support.replies import reply_to

@@ -16,15 +16,9 @@ from storage import promises as store
 from storage import teams
 from storage.db import Database
 from storage.promises import BROKEN, KEPT, OPEN
-from tests.conftest import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
-from tests.support.promises import (
-    add_rollout,
-    all_promises,
-    only_promise,
-    promise_cmd,
-    text_of,
-    view_of,
-)
+from tests.support.bot import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
+from tests.support.messages import text_of, view_of
+from tests.support.promises import add_rollout, all_promises, only_promise, promise_cmd
 
 
 def test_promise_with_account_and_rollout_is_saved_and_confirmed_with_weekday(

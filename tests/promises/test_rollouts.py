@@ -10,18 +10,10 @@ import pytest
 from storage import promises as store
 from storage import rollouts, teams
 from storage.promises import BROKEN, Promise
-from tests.conftest import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
-from tests.support.promises import (
-    all_promises,
-    blocks_of,
-    dm_ref,
-    perspective,
-    promise_cmd,
-    text_of,
-    view_of,
-)
-
-SECOND_MANAGER = "U0MGR0002"
+from tests.support.bot import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
+from tests.support.messages import blocks_of, text_of, view_of
+from tests.support.promises import SECOND_MANAGER, all_promises, dm_ref, promise_cmd
+from tests.support.replies import perspective
 
 
 def test_admin_sets_a_team_from_escaped_mentions_and_raw_ids(bot: RunningBot) -> None:

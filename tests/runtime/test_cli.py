@@ -10,8 +10,8 @@ import pytest
 
 from bot.runtime.cli import main as perspective
 from storage import fieldnotes
-from tests.conftest import REP, TEAM, RunningBot
-from tests.support.cli import run_cli
+from tests.support.bot import REP, TEAM, RunningBot
+from tests.support.cli import InProcessCli
 from tests.support.deals import use_cli
 from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.fieldnotes import fieldnote
@@ -28,16 +28,16 @@ def exported_csv(kind: str, tmp_path: Path) -> tuple[list[str], list[dict[str, s
 
 
 def test_tick_on_a_fresh_sqlite_file_migrates_it_first(
-    tmp_path: Path, fake: FakeSlack, fake_slack_server: FakeSlackServer
+    cli: InProcessCli, tmp_path: Path, fake: FakeSlack, fake_slack_server: FakeSlackServer
 ) -> None:
     """The zero-setup default needs no `db upgrade` before a cron-run tick, as for `serve`."""
     env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "SLACK_API_URL": fake_slack_server.api_url}
-    ticked = run_cli(["tick", "--now", "2026-11-23T15:00:00Z"], env, tmp_path)
+    ticked = cli(["tick", "--now", "2026-11-23T15:00:00Z"], env, tmp_path)
     assert ticked.returncode == 0, ticked.stderr
     assert "Traceback" not in ticked.stderr
     assert ticked.stdout.startswith("tick at 2026-11-23T15:00:00+00:00: ran ")
     assert ticked.stdout.endswith(" jobs, 0 failed\n")
-    exported = run_cli(["export", "notes"], env, tmp_path)
+    exported = cli(["export", "notes"], env, tmp_path)
     assert (exported.returncode, exported.stderr) == (0, "exported 0 notes\n")
 
 

@@ -1,4 +1,4 @@
-"""Settings: every variable of PRODUCT.md, and one clear line (exit 2) for a bad one."""
+"""Settings: every variable the bot reads, and one clear line (exit 2) for a bad one."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings, parse_settings
-from tests.support.cli import run_cli
+from tests.support.cli import InProcessCli, run_cli
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1-abc"}
 
@@ -71,6 +71,7 @@ def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
 
 
 def test_cli_reports_a_missing_setting_in_one_line_with_exit_code_2(tmp_path: Path) -> None:
+    """A real process: what a shell or cron sees, down to the exit code."""
     result = run_cli(["tick"], {}, tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
@@ -78,8 +79,10 @@ def test_cli_reports_a_missing_setting_in_one_line_with_exit_code_2(tmp_path: Pa
     ]
 
 
-def test_cli_reports_a_malformed_setting_without_a_traceback(tmp_path: Path) -> None:
-    result = run_cli(["serve"], {"SLACK_BOT_TOKEN": "xoxb-1", "PORT": "abc"}, tmp_path)
+def test_cli_reports_a_malformed_setting_without_a_traceback(
+    cli: InProcessCli, tmp_path: Path
+) -> None:
+    result = cli(["serve"], {"SLACK_BOT_TOKEN": "xoxb-1", "PORT": "abc"}, tmp_path)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert (
@@ -87,14 +90,16 @@ def test_cli_reports_a_malformed_setting_without_a_traceback(tmp_path: Path) -> 
     )
 
 
-def test_http_mode_without_signing_secret_is_a_config_error(tmp_path: Path) -> None:
-    result = run_cli(["serve", "--http"], {"SLACK_BOT_TOKEN": "xoxb-1"}, tmp_path)
+def test_http_mode_without_signing_secret_is_a_config_error(
+    cli: InProcessCli, tmp_path: Path
+) -> None:
+    result = cli(["serve", "--http"], {"SLACK_BOT_TOKEN": "xoxb-1"}, tmp_path)
     assert result.returncode == 2
     assert "SLACK_SIGNING_SECRET is not set" in result.stderr.strip().splitlines()[-1]
     assert "Traceback" not in result.stderr
 
 
-def test_every_command_has_help(tmp_path: Path) -> None:
+def test_every_command_has_help(cli: InProcessCli, tmp_path: Path) -> None:
     for args in (["--help"], ["serve", "--help"], ["tick", "--help"], ["db", "upgrade", "--help"]):
-        result = run_cli(args, {}, tmp_path)
+        result = cli(args, {}, tmp_path)
         assert result.returncode == 0 and "usage: perspective" in result.stdout

@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 from bot.runtime.app import build_app
-from bot.runtime.server import HttpServer, build_web_app
+from bot.runtime.server import build_web_app
 from bot.services import build_services
 from storage import fieldnotes
 from storage.db import Database
-from tests.conftest import REP, TEAM, RunningBot, make_settings
+from tests.support.bot import REP, TEAM, CurrentWebApp, RunningBot, make_settings
 from tests.support.fakeslack import FakeSlackServer
 from tests.support.slack_requests import http_get, sign
 
@@ -63,18 +63,17 @@ def test_healthz_answers_ok_when_the_database_answers(bot: RunningBot) -> None:
 
 
 def test_healthz_answers_503_when_the_database_does_not(
-    fake_slack_server: FakeSlackServer, tmp_path: Path
+    fake_slack_server: FakeSlackServer, bot_server: tuple[CurrentWebApp, str], tmp_path: Path
 ) -> None:
     broken = Database(f"sqlite:///{tmp_path}/missing-dir/perspective.db")
     services = build_services(make_settings(fake_slack_server.api_url, str(broken.url)), db=broken)
-    server = HttpServer(build_web_app(build_app(services), services), port=0, host="127.0.0.1")
-    thread = server.start_in_thread()
+    current, base_url = bot_server
+    current.web_app = build_web_app(build_app(services), services)
     try:
-        reply = http_get(f"http://127.0.0.1:{server.port}/healthz")
+        reply = http_get(f"{base_url}/healthz")
         assert reply.status == 503 and reply.json()["ok"] is False
     finally:
-        server.close()
-        thread.join(timeout=10)
+        current.web_app = None
 
 
 def test_unknown_paths_are_404(bot: RunningBot) -> None:

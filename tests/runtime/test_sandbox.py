@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.runtime import sandbox
-from tests.support.cli import run_cli
-from tests.support.fakeslack import validate_message, validate_view
+from tests.support.cli import InProcessCli
+from tests.support.slack_rules import validate_message, validate_view
 
 
 @pytest.mark.parametrize("name", list(sandbox.SURFACES))
@@ -22,8 +22,10 @@ def test_every_sandbox_surface_is_what_slack_accepts(name: str) -> None:
     assert payload["blocks"]
 
 
-def test_sandbox_prints_every_surface_without_any_settings(tmp_path: Path) -> None:
-    result = run_cli(["sandbox"], {}, tmp_path)
+def test_sandbox_prints_every_surface_without_any_settings(
+    cli: InProcessCli, tmp_path: Path
+) -> None:
+    result = cli(["sandbox"], {}, tmp_path)
     assert result.returncode == 0, result.stderr
     printed = json.loads(result.stdout)
     assert list(printed) == list(sandbox.SURFACES)
@@ -31,18 +33,20 @@ def test_sandbox_prints_every_surface_without_any_settings(tmp_path: Path) -> No
     assert not list(tmp_path.iterdir()), "the sandbox must not create a database"
 
 
-def test_sandbox_prints_the_surfaces_asked_for(tmp_path: Path) -> None:
-    result = run_cli(["sandbox", "promise-reminder", "winloss-reason-form"], {}, tmp_path)
+def test_sandbox_prints_the_surfaces_asked_for(cli: InProcessCli, tmp_path: Path) -> None:
+    result = cli(["sandbox", "promise-reminder", "winloss-reason-form"], {}, tmp_path)
     printed = json.loads(result.stdout)
     assert list(printed) == ["promise-reminder", "winloss-reason-form"]
     assert printed["winloss-reason-form"]["type"] == "modal"
 
 
-def test_an_unknown_sandbox_surface_is_refused_with_the_names_to_use(tmp_path: Path) -> None:
-    result = run_cli(["sandbox", "nudge"], {}, tmp_path)
+def test_an_unknown_sandbox_surface_is_refused_with_the_names_to_use(
+    cli: InProcessCli, tmp_path: Path
+) -> None:
+    result = cli(["sandbox", "nudge"], {}, tmp_path)
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "perspective: no sandbox surface nudge; try one of: " + ", ".join(sandbox.SURFACES)
     )
-    listed = run_cli(["sandbox", "--list"], {}, tmp_path)
+    listed = cli(["sandbox", "--list"], {}, tmp_path)
     assert listed.stdout.split() == list(sandbox.SURFACES)

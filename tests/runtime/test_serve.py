@@ -26,7 +26,7 @@ from bot.runtime.server import run_socket_mode
 from bot.services import Services
 from storage import fieldnotes
 from storage.db import Database
-from tests.conftest import REP, SIGNING_SECRET, TEAM
+from tests.support.bot import REP, SIGNING_SECRET, TEAM
 from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.slack_requests import SlackSender, http_get
 

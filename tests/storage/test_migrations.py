@@ -23,7 +23,7 @@ from sqlalchemy import Connection, MetaData, inspect
 import storage
 from storage.base import Base
 from storage.db import MIGRATIONS, Database
-from tests.support.cli import run_cli
+from tests.support.cli import InProcessCli
 from tests.support.throwaway_db import throwaway_database
 
 
@@ -84,7 +84,7 @@ def test_upgrading_a_fresh_database_gives_exactly_the_schema_of_the_models(
 
 
 def test_db_upgrade_migrates_a_fresh_sqlite_file_and_running_it_again_changes_nothing(
-    tmp_path: Path,
+    cli: InProcessCli, tmp_path: Path
 ) -> None:
     """Operators run `perspective db upgrade` on every deploy, so a second run must be
     a quiet no-op, not an error."""
@@ -92,7 +92,7 @@ def test_db_upgrade_migrates_a_fresh_sqlite_file_and_running_it_again_changes_no
     env = {"SLACK_BOT_TOKEN": "xoxb-test-token", "DATABASE_URL": url}
     outputs = []
     for _ in range(2):
-        result = run_cli(["db", "upgrade"], env, tmp_path)
+        result = cli(["db", "upgrade"], env, tmp_path)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
         outputs.append(result.stdout)

@@ -11,7 +11,7 @@ import pytest
 from bot.deals import winloss
 from bot.deals.webhook import signature_for
 from storage.deals import DealClosure
-from tests.conftest import (
+from tests.support.bot import (
     REP,
     WEBHOOK_SECRET,
     RunningBot,

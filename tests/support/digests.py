@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.digests import posting as digests
 from bot.services import Services
 from storage import fieldnotes
 from storage.fieldnotes import NewNote
-from tests.conftest import ADMIN, REP, TEAM, RunningBot
-from tests.support.promises import perspective
+from tests.support.bot import ADMIN, REP, TEAM, RunningBot
+from tests.support.messages import blocks_of
+from tests.support.replies import perspective
 
 MARKETING = "C0MKT0001"
-
-
-def blocks_of(args: dict[str, Any]) -> list[dict[str, Any]]:
-    value = args.get("blocks") or []
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def shown(args: dict[str, Any]) -> str:
-    return (args.get("text") or "") + json.dumps(blocks_of(args), ensure_ascii=False)
+MARKETER = "U0MKT0001"  # reads the digest in #marketing and presses its buttons
 
 
 def add_note(

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import REP, RunningBot
-from tests.support.replies import reply_to
+from tests.support.bot import REP, RunningBot
+from tests.support.replies import command_reply
 
 
 def fieldnote(bot: RunningBot, text: str, user: str = REP) -> dict:
-    reply, response_url = bot.slack.command("/fieldnote", text, user=user)
-    assert reply.status == 200
-    return reply_to(bot, response_url)
+    return command_reply(bot, "/fieldnote", text, user)

@@ -123,23 +123,16 @@ class SlackSender:
         block_id: str = "b1",
     ) -> tuple[Reply, str]:
         response_url = self.new_response_url()
-        payload: dict[str, Any] = {
-            "type": "block_actions",
-            "team": {"id": self.team_id, "domain": "example"},
-            "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
-            "api_app_id": "A0PERSPECT",
-            "token": "gIkuvaNzQIHg97ATvDxqgjtO",
-            "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e0",
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": block_id,
-                    "value": value,
-                    "action_ts": f"{int(time.time())}.000200",
-                }
-            ],
-        }
+        payload = self._interaction_envelope("block_actions", user)
+        payload["actions"] = [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": value,
+                "action_ts": f"{int(time.time())}.000200",
+            }
+        ]
         if view is not None:
             payload["container"] = {"type": "view", "view_id": view.get("id", "V1")}
             payload["view"] = view
@@ -170,25 +163,29 @@ class SlackSender:
             }
             for block_id, v in values.items()
         }
-        payload = {
-            "type": "view_submission",
+        payload = self._interaction_envelope("view_submission", user)
+        payload["view"] = {
+            "id": f"V{next(_ids)}",
+            "team_id": self.team_id,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "state": {"values": state},
+            "hash": "156772938.1827394",
+        }
+        payload["response_urls"] = []
+        return self.interaction(payload)
+
+    def _interaction_envelope(self, kind: str, user: str) -> dict[str, Any]:
+        """What every interaction payload carries: its type, who acted, and a trigger id."""
+        return {
+            "type": kind,
             "team": {"id": self.team_id, "domain": "example"},
             "user": {"id": user, "username": user.lower(), "team_id": self.team_id},
             "api_app_id": "A0PERSPECT",
             "token": "gIkuvaNzQIHg97ATvDxqgjtO",
             "trigger_id": f"{next(_ids)}.738474920.8088930838d88f008e0",
-            "view": {
-                "id": f"V{next(_ids)}",
-                "team_id": self.team_id,
-                "type": "modal",
-                "callback_id": callback_id,
-                "private_metadata": private_metadata,
-                "state": {"values": state},
-                "hash": "156772938.1827394",
-            },
-            "response_urls": [],
         }
-        return self.interaction(payload)
 
     def event(self, event: dict[str, Any]) -> Reply:
         body = json.dumps(
