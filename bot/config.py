@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-DEFAULT_DATABASE_URL = "sqlite:///perspective.db"
+from storage.db import DEFAULT_DATABASE_URL
+
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 

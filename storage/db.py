@@ -16,6 +16,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, configure_mappers, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Zero set-up: a SQLite file in the working directory.
+DEFAULT_DATABASE_URL = "sqlite:///perspective.db"
 # Connections `warm()` opens in each pool: the first burst's intake writer, the
 # callers of a failed batch and the prompt senders, without opening more than a
 # quiet process would keep anyway.

@@ -16,6 +16,7 @@ import storage.rollouts
 import storage.teams
 import storage.workspace_settings  # noqa: F401  (models register themselves on Base.metadata)
 from storage.base import Base
+from storage.db import DEFAULT_DATABASE_URL
 
 target_metadata = Base.metadata
 
@@ -30,6 +31,6 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     run_migrations(connection)
 else:
-    engine = create_engine(os.environ.get("DATABASE_URL", "sqlite:///perspective.db"))
+    engine = create_engine(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL))
     with engine.begin() as own_connection:
         run_migrations(own_connection)

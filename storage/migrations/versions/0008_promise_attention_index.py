@@ -9,7 +9,7 @@ with only those rows in the index it no longer reads every promise of each rep.
 The condition is `storage.promises.NEEDS_ATTENTION` as of this revision, copied
 rather than imported so that this migration keeps building the same index if the
 constant changes (that change needs a new migration). SQLite uses the index only
-while the two texts match literally: tests/test_promises.py checks the plan.
+while the two texts match literally: tests/promises/test_promises.py checks the plan.
 """
 
 from collections.abc import Sequence
