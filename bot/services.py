@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.refusals import Refusal, admin_refusal
 from bot.slack.client import PooledWebClient
 from bot.slack.directory import Directory
 from storage.db import Database
@@ -31,6 +32,10 @@ class Services:
     def is_admin(self, user_id: str) -> bool:
         """Workspace admins and owners (from Slack) and everyone in PERSPECTIVE_ADMINS."""
         return user_id in self.settings.admins or self.directory.person(user_id).is_admin
+
+    def require_admin(self, user_id: str, what: str) -> Refusal | None:
+        """The one admin guard: None for admins, else a refusal saying who can do `what`."""
+        return None if self.is_admin(user_id) else admin_refusal(what)
 
 
 def build_services(

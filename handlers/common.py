@@ -12,7 +12,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.refusals import Refusal
-from bot.services import Services
 
 log = logging.getLogger(__name__)
 SORRY = (
@@ -71,16 +70,3 @@ def post_privately(
         except SlackApiError as error:
             log.info("ephemeral message failed (%s); sending a DM", error.response["error"])
     client.chat_postMessage(channel=user, blocks=blocks, text=text)
-
-
-def admin_only(services: Services, user_id: str, respond: Respond, what: str) -> bool:
-    """True for admins; everyone else is told plainly who can do `what` instead."""
-    if services.is_admin(user_id):
-        return True
-    respond(
-        text=f":lock: Only workspace admins and the people in PERSPECTIVE_ADMINS can {what}. "
-        "Ask one of them to do it for you.",
-        response_type="ephemeral",
-        replace_original=False,
-    )
-    return False

@@ -20,15 +20,14 @@ HELP_LINES = """• `/perspective digest add #channel [daily|weekly] [HH:MM] [ti
 • `/perspective digest list` — every digest and when it posts next
 • `/perspective digest remove <id>` — stop a digest
 • `/perspective digest now #channel` — post that channel's digest right away"""
-ADMINS_ONLY = "Only Perspective admins can set up digests; ask a workspace admin."
 
 
 def digest_command(
     services: Services, command: dict[str, Any], rest: str, respond: Respond
 ) -> None:
     """`/perspective digest <add|list|remove|now> …` (admins only)."""
-    if not services.is_admin(command["user_id"]):
-        refuse(respond, Refusal(ADMINS_ONLY))
+    if refusal := services.require_admin(command["user_id"], "set up digests"):
+        refuse(respond, refusal)
         return
     word, _, args = rest.partition(" ")
     team, user = command["team_id"], command["user_id"]

@@ -11,13 +11,14 @@ from bot.promises.dates import weekday_and_date
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.mrkdwn import escape
-from handlers.common import admin_only, refuse
+from handlers.common import refuse
 from storage.rollouts import MoveOutcome, Rollout
 
 
 def rollout(services: Services, command: dict[str, Any], rest: str, respond: Respond) -> None:
     team_id, user_id = command["team_id"], command["user_id"]
-    if not admin_only(services, user_id, respond, "manage rollouts"):
+    if refusal := services.require_admin(user_id, "manage rollouts"):
+        refuse(respond, refusal)
         return
     request = rollouts.read_command(rest)
     match request:

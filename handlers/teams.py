@@ -10,11 +10,12 @@ from bot import teams
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.mrkdwn import user
-from handlers.common import admin_only, refuse
+from handlers.common import refuse
 
 
 def team(services: Services, command: dict[str, Any], rest: str, respond: Respond) -> None:
-    if not admin_only(services, command["user_id"], respond, "set up teams"):
+    if refusal := services.require_admin(command["user_id"], "set up teams"):
+        refuse(respond, refusal)
         return
     request = teams.read_command(rest)
     team_id = command["team_id"]

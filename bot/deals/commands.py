@@ -166,8 +166,8 @@ def describe_stats(report: Stats) -> str:
 
 
 def list_unassigned(services: Services, team_id: str, user_id: str) -> str | Refusal:
-    if not services.is_admin(user_id):
-        return Refusal("Only admins see unassigned deals. Ask a workspace admin.")
+    if refusal := services.require_admin(user_id, "see unassigned deals"):
+        return refusal
     found = stored.unassigned(services.db, team_id, UNASSIGNED_LIMIT)
     if not found:
         return "Every deal has a Slack owner. :tada:"
@@ -183,8 +183,8 @@ def list_unassigned(services: Services, team_id: str, user_id: str) -> str | Ref
 
 
 def assign(services: Services, team_id: str, user_id: str, text: str) -> str | Refusal:
-    if not services.is_admin(user_id):
-        return Refusal("Only admins can assign deals. Ask a workspace admin.")
+    if refusal := services.require_admin(user_id, "assign deals"):
+        return refusal
     words = text.split()
     owner = mentions.user_id(words[1]) if len(words) == 2 else None
     if owner is None or not words[0].lstrip("#").isdigit():
@@ -211,8 +211,8 @@ def change_settings(services: Services, team_id: str, user_id: str, text: str) -
         )
     if words[0] != "win-prompts" or len(words) != 2 or words[1] not in ("on", "off"):
         return Refusal("Try `/perspective settings win-prompts on` or `… win-prompts off`.")
-    if not services.is_admin(user_id):
-        return Refusal("Only admins can change settings. Ask a workspace admin.")
+    if refusal := services.require_admin(user_id, "change settings"):
+        return refusal
     deals.set_win_prompts(services, team_id, words[1] == "on")
     if words[1] == "on":
         return "Win prompts are *on*: owners of won and lost deals are asked why."

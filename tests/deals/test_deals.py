@@ -336,7 +336,7 @@ def test_unknown_owner_email_lands_in_unassigned_for_admins(bot: RunningBot) -> 
 
     listing = perspective(bot, "deal unassigned", user=ADMIN)["text"]
     assert "Acme renewal" in listing and "ghost@acme.com" in listing and f"#{deal.id}" in listing
-    assert "Only admins" in perspective(bot, "deal unassigned", user=REP)["text"]
+    assert "Only workspace admins" in perspective(bot, "deal unassigned", user=REP)["text"]
 
     assigned = perspective(bot, f"deal assign {deal.id} <@{OTHER_REP}|bo>", user=ADMIN)["text"]
     assert "now belongs to" in assigned
@@ -688,7 +688,7 @@ def test_csv_file_that_cannot_be_read_is_one_line(
 
 
 def test_win_prompts_can_be_switched_off_by_admins_only(bot: RunningBot) -> None:
-    assert "Only admins" in perspective(bot, "settings win-prompts off", user=REP)["text"]
+    assert "Only workspace admins" in perspective(bot, "settings win-prompts off", user=REP)["text"]
     assert "*off*" in perspective(bot, "settings win-prompts off", user=ADMIN)["text"]
     assert "*off*" in perspective(bot, "settings", user=REP)["text"]
     send_deal(bot, {**ACME, "outcome": "won"})

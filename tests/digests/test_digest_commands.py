@@ -81,10 +81,8 @@ def test_the_same_digest_twice_in_a_channel_is_refused(bot: RunningBot) -> None:
 
 
 def test_digest_commands_are_for_admins_only(bot: RunningBot) -> None:
-    assert (
-        "Only Perspective admins" in perspective(bot, "digest add <#C0MKT0001|>", user=REP)["text"]
-    )
-    assert "Only Perspective admins" in perspective(bot, "digest list", user=REP)["text"]
+    assert "Only workspace admins" in perspective(bot, "digest add <#C0MKT0001|>", user=REP)["text"]
+    assert "Only workspace admins" in perspective(bot, "digest list", user=REP)["text"]
     assert digest_store.subscriptions(bot.db, TEAM) == []
 
 
