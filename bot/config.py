@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 from storage.db import DEFAULT_DATABASE_URL
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(Exception):
@@ -36,6 +37,7 @@ class Settings:
     deals_webhook_secret: str | None = None
     port: int = 3000
     default_timezone: str = "UTC"
+    log_format: str = "text"
 
     @property
     def socket_mode(self) -> bool:
@@ -75,6 +77,7 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         deals_webhook_secret=get("DEALS_WEBHOOK_SECRET"),
         port=_port(get("PORT")),
         default_timezone=_timezone(get("DEFAULT_TIMEZONE")),
+        log_format=_log_format(get("LOG_FORMAT")),
     )
 
 
@@ -114,6 +117,14 @@ def _api_url(value: str | None) -> str | None:
     # slack_sdk joins base URL and method with urljoin: without the slash the
     # last path segment ("api") would be replaced by the method name.
     return value if value.endswith("/") else value + "/"
+
+
+def _log_format(value: str | None) -> str:
+    if value is None:
+        return "text"
+    if value.lower() not in LOG_FORMATS:
+        raise ConfigError("LOG_FORMAT must be text (the default) or json")
+    return value.lower()
 
 
 def _admins(value: str | None) -> frozenset[str]:

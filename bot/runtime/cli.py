@@ -28,6 +28,7 @@ from bot.promises.nudges import send_manager_nudges
 from bot.runtime import sandbox
 from bot.runtime.app import build_app
 from bot.runtime.export import exporters, write_rows
+from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import run_tick, start_scheduler
 from bot.runtime.server import HttpServer, build_web_app, run_socket_mode
 from bot.services import Services, build_services
@@ -42,17 +43,10 @@ class UsageError(Exception):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    # waitress warns on every request that finds all its threads busy: under a burst
-    # that is a line per request, written while the burst waits.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         # The sandbox renders sample data only: it must work before anything is set up.
         settings = load_settings() if args.needs_settings else None
+        configure_logging(settings.log_format if settings else "text")
         return args.run(settings, args)
     except ConfigError as error:
         print(f"perspective: {error}", file=sys.stderr)

@@ -34,6 +34,7 @@ def test_every_setting_is_read() -> None:
             "DEALS_WEBHOOK_SECRET": "hook",
             "PORT": "8080",
             "DEFAULT_TIMEZONE": "Europe/Berlin",
+            "LOG_FORMAT": "JSON",
         }
     )
     assert settings.slack_signing_secret == "s3cret" and settings.socket_mode
@@ -42,6 +43,7 @@ def test_every_setting_is_read() -> None:
     assert settings.admins == {"U012AB", "W0CDEF"}
     assert (settings.deals_webhook_secret, settings.port) == ("hook", 8080)
     assert settings.default_timezone == "Europe/Berlin"
+    assert settings.log_format == "json"
 
 
 @pytest.mark.parametrize(
@@ -56,6 +58,7 @@ def test_every_setting_is_read() -> None:
         ("PORT", "eighty", "PORT must be a number"),
         ("PORT", "70000", "PORT must be a number"),
         ("DEFAULT_TIMEZONE", "Mars/Olympus", "DEFAULT_TIMEZONE must be an IANA time zone"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT must be text (the default) or json"),
     ],
 )
 def test_a_bad_setting_names_the_variable(name: str, value: str, message: str) -> None:
