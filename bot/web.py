@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+MAX_BODY_BYTES = 1024 * 1024
+"""Slack's own payloads are far smaller; anything bigger is refused before it is read."""
+
 
 @dataclass(frozen=True)
 class Reply:

@@ -17,9 +17,10 @@ def build_app(services: Services) -> App:
     listeners are registered feature by feature."""
     app = App(
         client=services.client,
-        # Socket Mode needs no signing secret; HTTP mode requires one (checked in config).
+        # HTTP requests are verified once, before Bolt (bot.runtime.slack_http);
+        # Socket Mode needs no signature.
         signing_secret=services.settings.slack_signing_secret or "",
-        request_verification_enabled=not services.settings.socket_mode,
+        request_verification_enabled=False,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),

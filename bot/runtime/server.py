@@ -17,19 +17,16 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
 from bot.deals.webhook import PATH as DEALS_PATH
 from bot.deals.webhook import deals_endpoint
 from bot.foreground import foreground
+from bot.runtime.slack_http import SlackEndpoint
 from bot.services import Services
-from bot.web import Endpoint, Reply
+from bot.web import MAX_BODY_BYTES, Endpoint, Reply
 
 log = logging.getLogger(__name__)
-
-MAX_BODY_BYTES = 1024 * 1024
-
 
 STATUS_TEXT = {
     200: "OK",
@@ -46,7 +43,7 @@ class WebApp:
     """Routes requests to Bolt, the health check and feature endpoints."""
 
     def __init__(self, app: App, services: Services) -> None:
-        self._slack = SlackRequestHandler(app)
+        self._slack = SlackEndpoint(app, services.settings.slack_signing_secret or "")
         self._services = services
         self._posts: dict[str, Endpoint] = {}
 
