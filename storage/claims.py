@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Index, String, Text, bindparam, select, update
+from sqlalchemy import Connection, Index, String, Text, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -132,3 +132,13 @@ def done_keys(db: Database, keys: list[str]) -> set[str]:
                 select(Claim.key).where(Claim.key.in_(keys), Claim.done_at.is_not(None))
             )
         )
+
+
+def forget(db: Database, prefix: str, claimed_before: datetime) -> int:
+    """Delete claims under `prefix` older than `claimed_before`, for keys that only need
+    to be remembered for a while (Slack's event retries); how many went."""
+    with db.session() as session:
+        result = session.execute(
+            delete(Claim).where(Claim.key.startswith(prefix), Claim.claimed_at < claimed_before)
+        )
+        return result.rowcount

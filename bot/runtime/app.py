@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import App
 
+from bot.runtime.slack_events import once_per_event
 from bot.services import Services
 from handlers import register_all
 
@@ -25,5 +26,6 @@ def build_app(services: Services) -> App:
         raise_error_for_unhandled_request=False,
         logger=logging.getLogger("slack_bolt"),
     )
+    app.middleware(once_per_event(services))
     register_all(app, services)
     return app

@@ -17,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from bot.deals import winloss
 from bot.digests import posting as digests
 from bot.promises import nudges, reminders, rollouts
+from bot.runtime.slack_events import forget_old_events
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def scheduled_jobs() -> list[tuple[str, Job]]:
         ("win/loss reminders", winloss.send_due_reminders),
         ("manager nudges", nudges.nudge_job),
         ("digests", digests.run_due),
+        ("forget handled Slack events", forget_old_events),
     ]
 
 
