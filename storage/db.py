@@ -91,9 +91,11 @@ class Database:
                     opened.enter_context(engine.connect())
 
     def healthy(self) -> bool:
+        """True when a write commits: a database that still answers reads but cannot
+        save (read-only, disk full, locked) is as down as one that does not answer."""
         try:
-            with self.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            with self.session() as session:
+                session.execute(text("UPDATE alembic_version SET version_num = version_num"))
         except SQLAlchemyError:
             return False
         return True

@@ -76,6 +76,27 @@ def test_healthz_answers_503_when_the_database_does_not(
         current.web_app = None
 
 
+def read_only(db: Database) -> Database:
+    """The same database opened so that reads work and every write fails."""
+    if db.is_sqlite:
+        return Database(f"sqlite:///file:{db.url.database}?mode=ro&uri=true")
+    return Database(
+        str(db.url.update_query_dict({"options": "-c default_transaction_read_only=on"}))
+    )
+
+
+def test_healthz_answers_503_when_the_database_reads_but_cannot_write(
+    bot: RunningBot, bot_server: tuple[CurrentWebApp, str]
+) -> None:
+    frozen = read_only(bot.db)
+    services = build_services(bot.services.settings, db=frozen)
+    current, base_url = bot_server
+    current.web_app = build_web_app(build_app(services), services)
+    assert frozen.engine.connect().exec_driver_sql("SELECT 1").scalar() == 1
+    reply = http_get(f"{base_url}/healthz")
+    assert (reply.status, reply.json()) == (503, {"ok": False, "error": "database unavailable"})
+
+
 def test_unknown_paths_are_404(bot: RunningBot) -> None:
     assert http_get(f"{bot.base_url}/nope").status == 404
 
