@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -55,17 +56,24 @@ class SlackEndpoint:
         self._verifier = SignatureVerifier(signing_secret)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        started = time.perf_counter()
+        request: dict[str, Any] = {}
         try:
-            response = self._dispatch(environ)
+            response = self._dispatch(environ, request)
         except Refused as refused:
-            log.info("refused a Slack request: %s %s", refused.status, refused.reason)
+            request["refused"] = refused.reason
             response = WsgiHttpResponse(
                 refused.status, {"content-type": ["application/json"]}, _error(refused.reason)
             )
+        log.info(
+            "%s → %s in %.0f ms", describe(request), response.status.split()[0],
+            (time.perf_counter() - started) * 1000,
+        )  # fmt: skip
         start_response(response.status, response.get_headers())
         return response.get_body()
 
-    def _dispatch(self, environ: dict[str, Any]) -> WsgiHttpResponse:
+    def _dispatch(self, environ: dict[str, Any], request: dict[str, Any]) -> WsgiHttpResponse:
+        """Answers the request; fills `request` with what it was, for the log line."""
         if environ.get("REQUEST_METHOD") != "POST":
             raise Refused(405, "use POST")
         body = _decode(_read_body(environ))
@@ -73,7 +81,7 @@ class SlackEndpoint:
         if not self._verifier.is_valid_request(body, headers):
             raise Refused(401, "invalid signature")
         content_type = headers.get("content-type", "").split(";")[0].strip() or None
-        check_shape(body, content_type)
+        request.update(check_shape(body, content_type))
         answer = self._app.dispatch(_bolt_request(body, environ, headers))
         if answer.status >= 500:
             # Bolt has logged what failed; what it failed on is what the client sent
@@ -124,17 +132,44 @@ def _decode(raw: bytes) -> str:
         raise Refused(400, "body is not UTF-8") from None
 
 
-def check_shape(body: str, content_type: str | None) -> None:
-    """Raise `Refused` unless `body` is a command, an interaction or an event, read the way
-    Bolt reads it (JSON when declared so or when it starts with `{`, else a form)."""
+def check_shape(body: str, content_type: str | None) -> dict[str, Any]:
+    """The command, interaction or event in `body`, read the way Bolt reads it (JSON when
+    declared so or when it starts with `{`, else a form); `Refused` when it is none."""
     if content_type == "application/json" or body.startswith("{"):
-        _check_event(_json_object(body, "body"))
-        return
+        event = _json_object(body, "body")
+        _check_event(event)
+        return event
     form = dict(parse_qsl(body, keep_blank_values=True))
     if "payload" in form:
-        _check_typed(_json_object(form["payload"], "payload"), "payload")
-    elif not (form.get("command", "").startswith("/") or "ssl_check" in form):
+        payload = _json_object(form["payload"], "payload")
+        _check_typed(payload, "payload")
+        return payload
+    if not (form.get("command", "").startswith("/") or "ssl_check" in form):
         raise Refused(400, "not a Slack command, interaction or event")
+    return form
+
+
+def describe(request: dict[str, Any]) -> str:
+    """One request in a log line: who, in which workspace, did what (never what they typed)."""
+    if "refused" in request:
+        return f"refused ({request['refused']})"
+    what = request.get("command") or request.get("type") or "request"
+    if isinstance(request.get("event"), dict):
+        what = f"event {request['event'].get('type')}"
+    elif isinstance(request.get("actions"), list) and request["actions"]:
+        what = f"{what} {request['actions'][0].get('action_id')}"
+    elif isinstance(request.get("view"), dict):
+        what = f"{what} {request['view'].get('callback_id')}"
+    team = request.get("team_id") or _id(request.get("team"))
+    user = request.get("user_id") or _id(request.get("user")) or _id(request.get("event"), "user")
+    return f"slack {what} team={team or '-'} user={user or '-'}"
+
+
+def _id(value: object, name: str = "id") -> str | None:
+    if isinstance(value, dict):
+        found = value.get(name)
+        return found if isinstance(found, str) else None
+    return value if isinstance(value, str) else None
 
 
 def _json_object(text: str, what: str) -> dict[str, Any]:

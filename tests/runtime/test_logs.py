@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 
 from bot.runtime.logs import configure_logging, redact
+from tests.support.bot import REP, TEAM, RunningBot
 
 REPLY_URL = "https://hooks.slack.com/commands/T0TEAM0001/1234567890/AbCdEfGhIjKlMnOp"
 
@@ -70,3 +72,18 @@ def test_a_host_that_set_up_logging_keeps_its_handlers(monkeypatch: pytest.Monke
 )
 def test_what_counts_as_a_secret(text: str, shown: str | None) -> None:
     assert redact(text) == (shown or text)
+
+
+def test_each_slack_request_is_one_line_without_what_was_typed_or_its_reply_url(
+    bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO):
+        reply, response_url = bot.slack.command("/fieldnote", "[Acme] secret roadmap #x")
+        assert reply.status == 200
+        bot.fake.wait_for("response_url")
+        assert bot.slack.post(b"payload=nope", "application/x-www-form-urlencoded").status == 400
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.runtime.slack_http"]
+    assert len(lines) == 2
+    assert re.fullmatch(rf"slack /fieldnote team={TEAM} user={REP} → 200 in \d+ ms", lines[0])
+    assert re.fullmatch(r"refused \(payload is not JSON\) → 400 in \d+ ms", lines[1])
+    assert "secret roadmap" not in caplog.text and response_url not in caplog.text
