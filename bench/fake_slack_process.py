@@ -27,10 +27,11 @@ class FakeSlackProcess:
             target=_serve, args=(child_end, latency), name="fake-slack", daemon=True
         )
         self.api_url = ""
+        self.response_url_base = ""
 
     def __enter__(self) -> FakeSlackProcess:
         self._process.start()
-        self.api_url = self._pipe.recv()
+        self.api_url, self.response_url_base = self._pipe.recv()
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -45,6 +46,10 @@ class FakeSlackProcess:
     def calls(self, method: str) -> int:
         return self._ask("calls", method)
 
+    def last_call_at(self, method: str) -> float | None:
+        """When (`time.time()`) the latest call of `method` was answered, if there was one."""
+        return self._ask("last_call_at", method)
+
     def distinct_posts(self) -> int:
         """How many different messages (by their blocks) chat.postMessage was sent."""
         return self._ask("distinct_posts")
@@ -57,21 +62,26 @@ class FakeSlackProcess:
 def _serve(pipe: Connection, latency: float) -> None:
     server = FakeSlackServer().start()
     fake = server.fake
-    if latency > 0:
-        answer = fake.handle
+    answer, answered_at = fake.handle, {}
 
-        def slow(*args: Any) -> Any:
+    def handle(method: str, *args: Any) -> Any:
+        if latency > 0:
             time.sleep(latency)  # Slack over the internet, not a timing in a test
-            return answer(*args)
+        try:
+            return answer(method, *args)
+        finally:
+            answered_at[method] = time.time()
 
-        fake.handle = slow  # type: ignore[method-assign]
-    pipe.send(server.api_url)
+    fake.handle = handle  # type: ignore[method-assign]
+    pipe.send((server.api_url, server.response_url("")))
     while True:
         command, argument = pipe.recv()
         if command == "add_users":
             for user, zone in argument.items():
                 fake.add_user(user, tz=zone)
             pipe.send(None)
+        elif command == "last_call_at":
+            pipe.send(answered_at.get(argument))
         elif command == "calls":
             pipe.send(len(fake.calls_to(argument)))
         elif command == "distinct_posts":
