@@ -38,6 +38,8 @@ class Settings:
     port: int = 3000
     default_timezone: str = "UTC"
     log_format: str = "text"
+    workers: int = 8
+    queue_size: int = 200
 
     @property
     def socket_mode(self) -> bool:
@@ -78,6 +80,8 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         port=_port(get("PORT")),
         default_timezone=_timezone(get("DEFAULT_TIMEZONE")),
         log_format=_log_format(get("LOG_FORMAT")),
+        workers=_count(get("PERSPECTIVE_WORKERS"), "PERSPECTIVE_WORKERS", 8),
+        queue_size=_count(get("PERSPECTIVE_QUEUE_SIZE"), "PERSPECTIVE_QUEUE_SIZE", 200),
     )
 
 
@@ -117,6 +121,14 @@ def _api_url(value: str | None) -> str | None:
     # slack_sdk joins base URL and method with urljoin: without the slash the
     # last path segment ("api") would be replaced by the method name.
     return value if value.endswith("/") else value + "/"
+
+
+def _count(value: str | None, name: str, default: int) -> int:
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= 10_000:
+        raise ConfigError(f"{name} must be a whole number from 1 to 10000, like {default}")
+    return int(value)
 
 
 def _log_format(value: str | None) -> str:

@@ -7,6 +7,7 @@ import logging
 from slack_bolt import App
 
 from bot.runtime.slack_events import once_per_event
+from bot.runtime.work_queue import WorkQueue
 from bot.services import Services
 from handlers import register_all
 
@@ -24,6 +25,9 @@ def build_app(services: Services) -> App:
         request_verification_enabled=False,
         token_verification_enabled=False,
         raise_error_for_unhandled_request=False,
+        # The ack runs on the request's thread; only the work after it is queued.
+        process_before_response=True,
+        listener_executor=WorkQueue(services.settings.workers, services.settings.queue_size),
         logger=logging.getLogger("slack_bolt"),
     )
     app.middleware(once_per_event(services))
