@@ -16,6 +16,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack.blocks import input_value
 
 log = logging.getLogger(__name__)
 SORRY = (
@@ -102,13 +103,22 @@ def respond_blocks(respond: Respond, blocks: Blocks, fallback: str) -> None:
     respond(blocks=blocks, text=fallback, response_type="ephemeral", replace_original=False)
 
 
-def answer_form(ack: Ack, refusal: Refusal | None) -> None:
-    """Close the form, or keep it open with the refusal under the input it is about."""
-    if refusal is None:
-        ack()
-    else:
-        errors = {refusal.field or "": refusal.message[:MAX_FORM_ERROR_CHARS]}
+def answer_form(ack: Ack, checked: object) -> None:
+    """Close the form, or keep it open with the refusal under the input it is about.
+
+    `checked` is what the form reads as once checked: a `Refusal`, or anything else to close.
+    """
+    if isinstance(checked, Refusal):
+        errors = {checked.field or "": checked.message[:MAX_FORM_ERROR_CHARS]}
         ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
+def required_text(view: dict[str, Any], block_id: str, missing: str) -> str | Refusal:
+    """A form input that must be filled in, or the refusal that shows `missing` under it."""
+    value = input_value(view, block_id)
+    return Refusal(missing, field=block_id) if value is None else value
 
 
 def pressed_on_home(body: dict[str, Any]) -> bool:

@@ -13,13 +13,13 @@ from bot.digests import posting as digests
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack import mentions
-from bot.slack.blocks import input_value
 from handlers.common import (
     ack_now,
     answer,
     answer_form,
     apologise_on_error,
     refuse,
+    required_text,
     say,
     with_services,
 )
@@ -28,6 +28,7 @@ HELP_LINES = """• `/perspective digest add #channel [daily|weekly] [HH:MM] [ti
 • `/perspective digest list` — every digest and when it posts next
 • `/perspective digest remove <id>` — stop a digest
 • `/perspective digest now #channel` — post that channel's digest right away"""
+WHERE_MISSING = "Say where you used it, e.g. “Q1 pricing page”."
 
 
 def digest_command(
@@ -124,16 +125,15 @@ def open_used_modal(
 
 
 def validate_used(ack: Ack, view: dict[str, Any]) -> None:
-    missing = Refusal("Say where you used it, e.g. “Q1 pricing page”.", field="where")
-    answer_form(ack, missing if input_value(view, "where") is None else None)
+    answer_form(ack, required_text(view, "where", WHERE_MISSING))
 
 
 @apologise_on_error
 def save_used(
     services: Services, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
-    where = input_value(view, "where")
-    if where is None:
+    where = required_text(view, "where", WHERE_MISSING)
+    if isinstance(where, Refusal):
         return  # refused inline by validate_used
     origin = json.loads(view.get("private_metadata") or "{}")
     message = (origin["channel"], origin["ts"]) if origin.get("ts") else None

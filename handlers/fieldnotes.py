@@ -100,8 +100,7 @@ def validate_modal(
     services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
     """Validate on the server too: a blank note gets an inline error and nothing is saved."""
-    note = _note_from_view(services, body, view)
-    answer_form(ack, note if isinstance(note, Refusal) else None)
+    answer_form(ack, _note_from_view(services, body, view))
 
 
 @apologise_on_error

@@ -28,6 +28,7 @@ from handlers.common import (
     post_privately,
     pressed_on_home,
     refuse,
+    required_text,
     respond_blocks,
     say,
     tell,
@@ -36,6 +37,7 @@ from handlers.common import (
 from storage.promises import Promise
 
 ModalView = Callable[[Promise, Origin], dict[str, Any]]
+WHY_MISSING = "Say why it broke, so your manager knows."
 
 
 def register(app: App, services: Services) -> None:
@@ -233,8 +235,7 @@ def seen_button(
 def validate_capture(
     services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any]
 ) -> None:
-    draft = _draft_from_view(services, body["team"]["id"], view)
-    answer_form(ack, draft if isinstance(draft, Refusal) else None)
+    answer_form(ack, _draft_from_view(services, body["team"]["id"], view))
 
 
 @apologise_on_error
@@ -308,16 +309,15 @@ def save_move(
 
 
 def validate_broken(ack: Ack, view: dict[str, Any]) -> None:
-    missing = Refusal("Say why it broke, so your manager knows.", field="why")
-    answer_form(ack, missing if input_value(view, "why") is None else None)
+    answer_form(ack, required_text(view, "why", WHY_MISSING))
 
 
 @apologise_on_error
 def save_broken(
     services: Services, body: dict[str, Any], view: dict[str, Any], client: WebClient
 ) -> None:
-    why = input_value(view, "why")
-    if why is None:
+    why = required_text(view, "why", WHY_MISSING)
+    if isinstance(why, Refusal):
         return  # refused inline by validate_broken
     origin = Origin.load(view["private_metadata"])
     result = promises.break_promise(
