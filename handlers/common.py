@@ -16,16 +16,15 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack.blocks import input_value
+from bot.slack.blocks import Blocks, input_value
 
 log = logging.getLogger(__name__)
 SORRY = (
     ":warning: Something went wrong on my side and nothing was changed. "
     "Please try again in a minute."
 )
-MAX_FORM_ERROR_CHARS = 150  # Slack refuses longer inline errors
+MAX_FORM_ERROR_CHARS = 150  # an inline error is one short line under its input
 
-Blocks = list[dict[str, Any]]
 Listener = Callable[..., None]
 
 

@@ -20,7 +20,7 @@ from bot.promises.blocks import Origin
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack import mrkdwn
-from bot.slack.blocks import input_value, section, selected_date, selected_option
+from bot.slack.blocks import Blocks, input_value, section, selected_date, selected_option
 from handlers.common import (
     ack_now,
     answer_form,
@@ -110,7 +110,7 @@ def _today(services: Services, user: str) -> date:
     return dates.local_today(services.clock(), services.directory.timezone(user))
 
 
-def _saved(services: Services, promise: Promise) -> list[dict[str, Any]]:
+def _saved(services: Services, promise: Promise) -> Blocks:
     return render.saved(promise, rollouts.rollout_for(services, promise))
 
 
