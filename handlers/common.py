@@ -1,8 +1,10 @@
-"""What every listener shares: instant acks and failures that never leak to Slack."""
+"""What every listener shares: instant acks, failures that never leak to Slack, the
+services a listener is registered with, and the one set of reply helpers."""
 
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -10,14 +12,20 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 
 from bot.refusals import Refusal
+from bot.services import Services
+from bot.slack.blocks import Blocks, input_value
 
 log = logging.getLogger(__name__)
 SORRY = (
     ":warning: Something went wrong on my side and nothing was changed. "
     "Please try again in a minute."
 )
+MAX_FORM_ERROR_CHARS = 150  # an inline error is one short line under its input
+
+Listener = Callable[..., None]
 
 
 def ack_now(ack: Ack) -> None:
@@ -25,7 +33,28 @@ def ack_now(ack: Ack) -> None:
     ack()
 
 
-def apologise_on_error(work: Callable[..., None]) -> Callable[..., None]:
+def with_services(services: Services) -> Callable[[Listener], Listener]:
+    """Bind `services` as the first argument of module-level listeners.
+
+    Bolt injects a listener's arguments by the names `inspect.getfullargspec` finds after
+    `inspect.unwrap`, and names lazy listeners by `__name__`. So the bound listener copies the
+    name but not `__wrapped__`, and declares a signature without `services`.
+    """
+
+    def bind(listener: Listener) -> Listener:
+        def bound(**kwargs: Any) -> None:
+            listener(services, **kwargs)
+
+        parameters = list(inspect.signature(listener).parameters.values())[1:]
+        bound.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            setattr(bound, attribute, getattr(listener, attribute))
+        return bound
+
+    return bind
+
+
+def apologise_on_error(work: Listener) -> Listener:
     """Log a crash with its traceback and tell the user plainly, instead of failing silently."""
 
     @functools.wraps(work)
@@ -47,7 +76,7 @@ def _say_sorry(kwargs: dict[str, Any]) -> None:
     in a DM to the person who acted, so a failure is never silent."""
     respond: Respond | None = kwargs.get("respond")
     if respond is not None:
-        respond(text=SORRY, response_type="ephemeral", replace_original=False)
+        say(respond, SORRY)
         return
     client: WebClient | None = kwargs.get("client")
     user = (kwargs.get("body") or {}).get("user", {}).get("id")
@@ -55,12 +84,59 @@ def _say_sorry(kwargs: dict[str, Any]) -> None:
         client.chat_postMessage(channel=user, text=SORRY)
 
 
+def say(respond: Respond, text: str) -> None:
+    """An answer only the person who typed the command sees."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
 def refuse(respond: Respond, refusal: Refusal) -> None:
-    respond(text=refusal.message, response_type="ephemeral", replace_original=False)
+    say(respond, refusal.message)
+
+
+def answer(respond: Respond, result: str | Refusal) -> None:
+    """Say the answer, or the refusal in its place."""
+    say(respond, result.message if isinstance(result, Refusal) else result)
+
+
+def respond_blocks(respond: Respond, blocks: Blocks, fallback: str) -> None:
+    respond(blocks=blocks, text=fallback, response_type="ephemeral", replace_original=False)
+
+
+def answer_form(ack: Ack, checked: object) -> None:
+    """Close the form, or keep it open with the refusal under the input it is about.
+
+    `checked` is what the form reads as once checked: a `Refusal`, or anything else to close.
+    """
+    if isinstance(checked, Refusal):
+        errors = {checked.field or "": checked.message[:MAX_FORM_ERROR_CHARS]}
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
+def required_text(view: dict[str, Any], block_id: str, missing: str) -> str | Refusal:
+    """A form input that must be filled in, or the refusal that shows `missing` under it."""
+    value = input_value(view, block_id)
+    return Refusal(missing, field=block_id) if value is None else value
+
+
+def pressed_on_home(body: dict[str, Any]) -> bool:
+    """Whether the button sits on the Home tab (a view) rather than in a message."""
+    return (body.get("container") or {}).get("type") == "view"
+
+
+def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """A private note to whoever pressed: under the message they pressed, or in a DM from
+    the Home tab, where Slack gives no response URL."""
+    url = body.get("response_url")
+    if url and not pressed_on_home(body):
+        WebhookClient(url).send(text=text, response_type="ephemeral", replace_original=False)
+    else:
+        client.chat_postMessage(channel=body["user"]["id"], text=text)
 
 
 def post_privately(
-    client: WebClient, channel: str | None, user: str, blocks: list[dict[str, Any]], text: str
+    client: WebClient, channel: str | None, user: str, blocks: Blocks, text: str
 ) -> None:
     """Tell one person something where they started; in a DM when the bot cannot post there."""
     if channel:

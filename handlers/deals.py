@@ -17,7 +17,14 @@ from bot.home import compose_home
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.blocks import input_value
-from handlers.common import ack_now, apologise_on_error, refuse
+from handlers.common import (
+    ack_now,
+    answer,
+    apologise_on_error,
+    pressed_on_home,
+    tell,
+    with_services,
+)
 
 
 def deal_command(services: Services, command: dict[str, Any], text: str, respond: Respond) -> None:
@@ -26,118 +33,113 @@ def deal_command(services: Services, command: dict[str, Any], text: str, respond
     word, _, rest = text.partition(" ")
     match word.lower():
         case "won" | "lost":
-            answer = deal_commands.record_from_slack(services, team, user, word.lower(), rest)
+            reply = deal_commands.record_from_slack(services, team, user, word.lower(), rest)
         case "stats":
             days = deal_commands.read_period(rest)
-            answer = (
+            reply = (
                 days
                 if isinstance(days, Refusal)
                 else deal_commands.describe_stats(deal_commands.stats(services, team, days))
             )
         case "unassigned":
-            answer = deal_commands.list_unassigned(services, team, user)
+            reply = deal_commands.list_unassigned(services, team, user)
         case "assign":
-            answer = deal_commands.assign(services, team, user, rest)
+            reply = deal_commands.assign(services, team, user, rest)
         case "" | "help":
-            answer = deal_commands.HELP
+            reply = deal_commands.HELP
         case _:
-            answer = Refusal(f"`{word[:40]}` isn't a deal command.\n{deal_commands.HELP}")
-    _reply(respond, answer)
+            reply = Refusal(f"`{word[:40]}` isn't a deal command.\n{deal_commands.HELP}")
+    answer(respond, reply)
 
 
 def settings_command(
     services: Services, command: dict[str, Any], text: str, respond: Respond
 ) -> None:
     """`/perspective settings [win-prompts on|off]`."""
-    _reply(
+    answer(
         respond,
         deal_commands.change_settings(services, command["team_id"], command["user_id"], text),
     )
 
 
-def _reply(respond: Respond, answer: str | Refusal) -> None:
-    if isinstance(answer, Refusal):
-        refuse(respond, answer)
-    else:
-        respond(text=answer, response_type="ephemeral", replace_original=False)
-
-
 def register(app: App, services: Services) -> None:
-    @apologise_on_error
-    def open_reason_modal(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        team, user = body["team"]["id"], body["user"]["id"]
-        closure = winloss.answerable(services, team, user, int(action["value"]))
-        from_home = body.get("container", {}).get("type") == "view"
-        if isinstance(closure, Refusal):
-            _tell(client, body, respond, closure.message, from_home)
-            return
-        reason = action["action_id"].partition(":")[2]
-        view = render.reason_modal(closure, reason, from_home=from_home)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-
-    @apologise_on_error
-    def change_reason(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        """Picking another reason in the modal shows or hides the competitor field."""
-        view = body["view"]
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        team, user = body["team"]["id"], body["user"]["id"]
-        closure = winloss.answerable(services, team, user, int(metadata["closure"]))
-        if isinstance(closure, Refusal):
-            return
-        reason = (action.get("selected_option") or {}).get("value", "")
-        updated = render.reason_modal(closure, reason, from_home=bool(metadata.get("home")))
-        client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
-
-    def validate_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """Check on the server too: inline errors, nothing stored."""
-        closure_id = int(json.loads(view.get("private_metadata") or "{}").get("closure", 0))
-        closure = winloss.answerable(services, body["team"]["id"], body["user"]["id"], closure_id)
-        if isinstance(closure, Refusal):
-            ack(response_action="errors", errors={"customer_said": closure.message})
-            return
-        errors = winloss.check_answer(_draft_from_view(view), closure.outcome)
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
-
-    @apologise_on_error
-    def save_answer(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        team, user = body["team"]["id"], body["user"]["id"]
-        metadata = json.loads(view.get("private_metadata") or "{}")
-        saved = winloss.answer(
-            services, team, user, int(metadata["closure"]), _draft_from_view(view)
-        )
-        if isinstance(saved, Refusal):
-            return  # refused inline already, or a double submit lost the race
-        if metadata.get("home"):
-            client.views_publish(user_id=user, view=compose_home(services, team, user))
-
-    @apologise_on_error
-    def remind_rep(
-        body: dict[str, Any], action: dict[str, Any], client: WebClient, respond: Respond
-    ) -> None:
-        team, user = body["team"]["id"], body["user"]["id"]
-        result = winloss.remind_from_manager(services, team, user, int(action["value"]))
-        text = result.message if isinstance(result, Refusal) else result
-        _tell(client, body, respond, text, body.get("container", {}).get("type") == "view")
-
-    app.action(re.compile(rf"^{render.REASON_ACTION}:"))(ack=ack_now, lazy=[open_reason_modal])
-    app.action({"block_id": render.REASON_BLOCK, "action_id": "value"})(
-        ack=ack_now, lazy=[change_reason]
+    bind = with_services(services)
+    app.action(re.compile(rf"^{render.REASON_ACTION}:"))(
+        ack=ack_now, lazy=[bind(open_reason_modal)]
     )
-    app.view(render.MODAL_CALLBACK)(ack=validate_answer, lazy=[save_answer])
-    app.action(render.REMIND_ACTION)(ack=ack_now, lazy=[remind_rep])
+    app.action({"block_id": render.REASON_BLOCK, "action_id": "value"})(
+        ack=ack_now, lazy=[bind(change_reason)]
+    )
+    app.view(render.MODAL_CALLBACK)(ack=bind(validate_answer), lazy=[bind(save_answer)])
+    app.action(render.REMIND_ACTION)(ack=ack_now, lazy=[bind(remind_rep)])
 
 
-def _tell(client: WebClient, body: dict[str, Any], respond: Respond, text: str, home: bool) -> None:
-    """An ephemeral reply under a message; from the Home tab (no response_url), a DM."""
-    if home:
-        client.chat_postMessage(channel=body["user"]["id"], text=text)
+@apologise_on_error
+def open_reason_modal(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    team, user = body["team"]["id"], body["user"]["id"]
+    closure = winloss.answerable(services, team, user, int(action["value"]))
+    if isinstance(closure, Refusal):
+        tell(client, body, closure.message)
+        return
+    reason = action["action_id"].partition(":")[2]
+    view = render.reason_modal(closure, reason, from_home=pressed_on_home(body))
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+@apologise_on_error
+def change_reason(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    """Picking another reason in the modal shows or hides the competitor field."""
+    view = body["view"]
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    team, user = body["team"]["id"], body["user"]["id"]
+    closure = winloss.answerable(services, team, user, int(metadata["closure"]))
+    if isinstance(closure, Refusal):
+        return
+    reason = (action.get("selected_option") or {}).get("value", "")
+    updated = render.reason_modal(closure, reason, from_home=bool(metadata.get("home")))
+    client.views_update(view_id=view["id"], hash=view.get("hash"), view=updated)
+
+
+def validate_answer(
+    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any]
+) -> None:
+    """Check on the server too: inline errors, nothing stored."""
+    closure_id = int(json.loads(view.get("private_metadata") or "{}").get("closure", 0))
+    closure = winloss.answerable(services, body["team"]["id"], body["user"]["id"], closure_id)
+    if isinstance(closure, Refusal):
+        ack(response_action="errors", errors={"customer_said": closure.message})
+        return
+    errors = winloss.check_answer(_draft_from_view(view), closure.outcome)
+    if errors:
+        ack(response_action="errors", errors=errors)
     else:
-        respond(text=text, response_type="ephemeral", replace_original=False)
+        ack()
+
+
+@apologise_on_error
+def save_answer(
+    services: Services, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    team, user = body["team"]["id"], body["user"]["id"]
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    saved = winloss.answer(services, team, user, int(metadata["closure"]), _draft_from_view(view))
+    if isinstance(saved, Refusal):
+        return  # refused inline already, or a double submit lost the race
+    if metadata.get("home"):
+        client.views_publish(user_id=user, view=compose_home(services, team, user))
+
+
+@apologise_on_error
+def remind_rep(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    team, user = body["team"]["id"], body["user"]["id"]
+    result = winloss.remind_from_manager(services, team, user, int(action["value"]))
+    tell(client, body, result.message if isinstance(result, Refusal) else result)
 
 
 def _draft_from_view(view: dict[str, Any]) -> winloss.AnswerDraft:

@@ -13,13 +13,22 @@ from bot.digests import posting as digests
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack import mentions
-from bot.slack.blocks import input_value
-from handlers.common import ack_now, apologise_on_error, refuse
+from handlers.common import (
+    ack_now,
+    answer,
+    answer_form,
+    apologise_on_error,
+    refuse,
+    required_text,
+    say,
+    with_services,
+)
 
 HELP_LINES = """• `/perspective digest add #channel [daily|weekly] [HH:MM] [time zone] [#tag …] [always]` — post a digest of what is new there (defaults: daily, 09:00, the workspace zone, every tag; weekly is Mondays; `always` posts even when nothing is new)
 • `/perspective digest list` — every digest and when it posts next
 • `/perspective digest remove <id>` — stop a digest
 • `/perspective digest now #channel` — post that channel's digest right away"""
+WHERE_MISSING = "Say where you used it, e.g. “Q1 pricing page”."
 
 
 def digest_command(
@@ -37,15 +46,12 @@ def digest_command(
         case "list":
             _list(services, team, respond)
         case "remove":
-            _answer(
-                respond,
-                digests.remove(services, team, args),
-                f":wastebasket: Digest {args.strip()} removed.",
-            )
+            refusal = digests.remove(services, team, args)
+            answer(respond, refusal or f":wastebasket: Digest {args.strip()} removed.")
         case "now":
             _now(services, team, args, respond)
         case _:
-            _say(respond, "Digest commands:\n" + HELP_LINES)
+            say(respond, "Digest commands:\n" + HELP_LINES)
 
 
 def _add(services: Services, team: str, user: str, args: str, respond: Respond) -> None:
@@ -58,17 +64,17 @@ def _add(services: Services, team: str, user: str, args: str, respond: Respond) 
         refuse(respond, subscription)
         return
     line = render.subscription_line(subscription, digests.next_post(subscription, services.clock()))
-    _say(respond, f":newspaper: Digest set up: {line}. It covers what is recorded from now on.")
+    say(respond, f":newspaper: Digest set up: {line}. It covers what is recorded from now on.")
 
 
 def _list(services: Services, team: str, respond: Respond) -> None:
     found = digests.subscriptions(services, team)
     if not found:
-        _say(respond, "No digests yet. Add one with `/perspective digest add #marketing`.")
+        say(respond, "No digests yet. Add one with `/perspective digest add #marketing`.")
         return
     now = services.clock()
     lines = [f"• {render.subscription_line(s, digests.next_post(s, now))}" for s in found]
-    _say(respond, "*Digests*\n" + "\n".join(lines))
+    say(respond, "*Digests*\n" + "\n".join(lines))
 
 
 def _now(services: Services, team: str, args: str, respond: Respond) -> None:
@@ -77,72 +83,63 @@ def _now(services: Services, team: str, args: str, respond: Respond) -> None:
         refuse(respond, Refusal("Say which channel, e.g. `/perspective digest now #marketing`."))
         return
     replies = digests.post_now(services, team, channel)
-    if isinstance(replies, Refusal):
-        refuse(respond, replies)
-    else:
-        _say(respond, "\n".join(replies))
-
-
-def _answer(respond: Respond, refusal: Refusal | None, done: str) -> None:
-    if refusal is None:
-        _say(respond, done)
-    else:
-        refuse(respond, refusal)
-
-
-def _say(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
+    answer(respond, replies if isinstance(replies, Refusal) else "\n".join(replies))
 
 
 def register(app: App, services: Services) -> None:
-    @apologise_on_error
-    def ask_rep(body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        container = body.get("container", {})
-        asked = digests.ask_rep(
-            services,
-            body["team"]["id"],
-            body["user"]["id"],
-            int(action["value"]),
-            container.get("channel_id", ""),
-            container.get("thread_ts") or container.get("message_ts", ""),
-        )
-        if isinstance(asked, Refusal):
-            refuse(respond, asked)
-            return
-        where = "in the digest's thread" if asked.in_thread else f"in <#{asked.channel_id}>"
-        _say(respond, f"I've asked <@{asked.rep_id}> {where}, with the note quoted.")
+    bind = with_services(services)
+    app.action(render.ASK_REP_ACTION)(ack=ack_now, lazy=[bind(ask_rep)])
+    app.action(render.USED_IT_ACTION)(ack=ack_now, lazy=[bind(open_used_modal)])
+    app.view(render.USED_MODAL)(ack=validate_used, lazy=[bind(save_used)])
 
-    @apologise_on_error
-    def open_used_modal(body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        container = body.get("container", {})
-        view = render.used_modal(
-            int(action["value"]), container.get("channel_id", ""), container.get("message_ts", "")
-        )
-        client.views_open(trigger_id=body["trigger_id"], view=view)
 
-    def validate_used(ack: Ack, view: dict[str, Any]) -> None:
-        if input_value(view, "where") is None:
-            ack(
-                response_action="errors",
-                errors={"where": "Say where you used it, e.g. “Q1 pricing page”."},
-            )
-        else:
-            ack()
+@apologise_on_error
+def ask_rep(
+    services: Services, body: dict[str, Any], action: dict[str, Any], respond: Respond
+) -> None:
+    container = body.get("container", {})
+    asked = digests.ask_rep(
+        services,
+        body["team"]["id"],
+        body["user"]["id"],
+        int(action["value"]),
+        container.get("channel_id", ""),
+        container.get("thread_ts") or container.get("message_ts", ""),
+    )
+    if isinstance(asked, Refusal):
+        refuse(respond, asked)
+        return
+    where = "in the digest's thread" if asked.in_thread else f"in <#{asked.channel_id}>"
+    say(respond, f"I've asked <@{asked.rep_id}> {where}, with the note quoted.")
 
-    @apologise_on_error
-    def save_used(body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        where = input_value(view, "where")
-        if where is None:
-            return  # refused inline by validate_used
-        origin = json.loads(view.get("private_metadata") or "{}")
-        message = (origin["channel"], origin["ts"]) if origin.get("ts") else None
-        user = body["user"]["id"]
-        refusal = digests.mark_used(
-            services, body["team"]["id"], user, int(origin["note"]), where, message
-        )
-        if refusal is not None:
-            client.chat_postMessage(channel=user, text=refusal.message)
 
-    app.action(render.ASK_REP_ACTION)(ack=ack_now, lazy=[ask_rep])
-    app.action(render.USED_IT_ACTION)(ack=ack_now, lazy=[open_used_modal])
-    app.view(render.USED_MODAL)(ack=validate_used, lazy=[save_used])
+@apologise_on_error
+def open_used_modal(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    container = body.get("container", {})
+    view = render.used_modal(
+        int(action["value"]), container.get("channel_id", ""), container.get("message_ts", "")
+    )
+    client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def validate_used(ack: Ack, view: dict[str, Any]) -> None:
+    answer_form(ack, required_text(view, "where", WHERE_MISSING))
+
+
+@apologise_on_error
+def save_used(
+    services: Services, body: dict[str, Any], view: dict[str, Any], client: WebClient
+) -> None:
+    where = required_text(view, "where", WHERE_MISSING)
+    if isinstance(where, Refusal):
+        return  # refused inline by validate_used
+    origin = json.loads(view.get("private_metadata") or "{}")
+    message = (origin["channel"], origin["ts"]) if origin.get("ts") else None
+    user = body["user"]["id"]
+    refusal = digests.mark_used(
+        services, body["team"]["id"], user, int(origin["note"]), where, message
+    )
+    if refusal is not None:
+        client.chat_postMessage(channel=user, text=refusal.message)

@@ -9,7 +9,7 @@ from slack_bolt import App, Respond
 
 from bot.services import Services
 from handlers import deals, digests
-from handlers.common import ack_now, apologise_on_error
+from handlers.common import ack_now, apologise_on_error, with_services
 from handlers.rollouts import rollout
 from handlers.teams import team
 
@@ -40,21 +40,18 @@ def subcommands() -> dict[str, Subcommand]:
 
 
 def register(app: App, services: Services) -> None:
-    routes = subcommands()
+    app.command("/perspective")(ack=ack_now, lazy=[with_services(services)(run)])
 
-    @apologise_on_error
-    def run(command: dict[str, Any], respond: Respond) -> None:
-        text = (command.get("text") or "").strip()
-        word, _, rest = text.partition(" ")
-        route = routes.get(word.lower())
-        if route is None:
-            prefix = (
-                ""
-                if word.lower() in ("", "help")
-                else f"`{word[:40]}` isn't a /perspective command.\n"
-            )
-            respond(text=prefix + HELP, response_type="ephemeral")
-            return
-        route(services, command, rest.strip(), respond)
 
-    app.command("/perspective")(ack=ack_now, lazy=[run])
+@apologise_on_error
+def run(services: Services, command: dict[str, Any], respond: Respond) -> None:
+    text = (command.get("text") or "").strip()
+    word, _, rest = text.partition(" ")
+    route = subcommands().get(word.lower())
+    if route is None:
+        prefix = (
+            "" if word.lower() in ("", "help") else f"`{word[:40]}` isn't a /perspective command.\n"
+        )
+        respond(text=prefix + HELP, response_type="ephemeral")
+        return
+    route(services, command, rest.strip(), respond)

@@ -11,7 +11,7 @@ from bot.promises.dates import weekday_and_date
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.mrkdwn import escape
-from handlers.common import refuse
+from handlers.common import refuse, say
 from storage.rollouts import MoveOutcome, Rollout
 
 
@@ -31,7 +31,7 @@ def rollout(services: Services, command: dict[str, Any], rest: str, respond: Res
             if isinstance(added, Refusal):
                 refuse(respond, added)
                 return
-            _say(
+            say(
                 respond,
                 f":rocket: Rollout `{added.key}` ({escape(added.title)}) ships "
                 f"{weekday_and_date(added.ships_on)}. Reps write `needs:{added.key}` in a promise.",
@@ -46,13 +46,13 @@ def _say_moved(respond: Respond, moved: MoveOutcome | Rollout | Refusal) -> None
         case Refusal():
             refuse(respond, moved)
         case Rollout():
-            _say(
+            say(
                 respond,
                 f"`{moved.key}` is already planned for {weekday_and_date(moved.ships_on)} "
                 "— nothing changed.",
             )
         case MoveOutcome(move=move):
-            _say(
+            say(
                 respond,
                 f":calendar: `{move.rollout_key}` moved from {weekday_and_date(move.old_ships_on)} "
                 f"to {weekday_and_date(move.new_ships_on)}. {moved.at_risk} promise(s) now at risk "
@@ -63,11 +63,7 @@ def _say_moved(respond: Respond, moved: MoveOutcome | Rollout | Refusal) -> None
 def _list(services: Services, team_id: str, respond: Respond) -> None:
     known = rollouts.all_rollouts(services, team_id)
     if not known:
-        _say(respond, f"No rollouts yet. Add one: {rollouts.ADD_EXAMPLE}")
+        say(respond, f"No rollouts yet. Add one: {rollouts.ADD_EXAMPLE}")
         return
     lines = [f"• `{r.key}` {escape(r.title)} — {weekday_and_date(r.ships_on)}" for r in known[:50]]
-    _say(respond, "*Rollouts*, soonest first:\n" + "\n".join(lines))
-
-
-def _say(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
+    say(respond, "*Rollouts*, soonest first:\n" + "\n".join(lines))

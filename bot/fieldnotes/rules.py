@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.refusals import Refusal
 from bot.services import Services
@@ -29,14 +29,6 @@ EXAMPLE = (
 # A tag starts a word: "#pricing", "#competitor:gong". Slack channel links arrive
 # as "<#C123|name>" and are not tags because "#" follows "<" there.
 TAG = re.compile(r"(?<![\w<&])#([\w][\w:./-]*)")
-
-
-@dataclass(frozen=True)
-class NoteDraft:
-    account: str | None
-    text: str
-    tags: tuple[str, ...]
-    deal_ref: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +105,9 @@ def _unknown_command(word: str) -> Refusal:
     )
 
 
-def parse_note(text: str) -> NoteDraft | Refusal:
+def parse_note(
+    services: Services, team_id: str, author_id: str, channel_id: str | None, text: str
+) -> NewNote | Refusal:
     """Split inline text into account, tags and the note itself, or say what is wrong."""
     account_or_refusal = _account(text)
     if isinstance(account_or_refusal, Refusal):
@@ -121,25 +115,53 @@ def parse_note(text: str) -> NoteDraft | Refusal:
     account, without_account = account_or_refusal
     tags = tuple(dict.fromkeys(tag.lower() for tag in TAG.findall(without_account)))
     body = " ".join(TAG.sub(" ", without_account).split())
-    return validate_draft(NoteDraft(account=account, text=body, tags=tags))
+    note = NewNote(team_id, author_id, account, body, tags, channel_id, services.clock())
+    return validate_note(note)
 
 
-def validate_draft(draft: NoteDraft) -> NoteDraft | Refusal:
-    if not draft.text:
+def note_from_form(
+    services: Services,
+    team_id: str,
+    author_id: str,
+    channel_id: str | None,
+    *,
+    account: str | None,
+    text: str,
+    tags: str | None,
+    deal: str | None,
+) -> NewNote | Refusal:
+    """The note form as a note, or a refusal naming the input to flag (`note` or `deal`)."""
+    words = " ".join(text.split())
+    if not words:
+        return Refusal("Write what the customer said.", field="note")
+    note = NewNote(
+        team_id, author_id, account, words, parse_tag_field(tags), channel_id, services.clock()
+    )
+    checked = validate_note(note)
+    if isinstance(checked, Refusal):
+        return replace(checked, field="note")
+    deal_ref = _related_deal(services, team_id, deal)
+    if isinstance(deal_ref, Refusal):
+        return deal_ref
+    return replace(checked, deal_ref=deal_ref)
+
+
+def validate_note(note: NewNote) -> NewNote | Refusal:
+    if not note.text:
         return Refusal(
             "That note has no text besides the account and tags. Write what the customer said, "
             f"e.g. {EXAMPLE}"
         )
-    if len(draft.text) > MAX_NOTE_CHARS:
+    if len(note.text) > MAX_NOTE_CHARS:
         return Refusal(
-            f"That note is {len(draft.text):,} characters; the limit is {MAX_NOTE_CHARS:,}. "
+            f"That note is {len(note.text):,} characters; the limit is {MAX_NOTE_CHARS:,}. "
             "Keep the customer's key words and split the rest into a second note."
         )
-    if draft.account is not None and len(draft.account) > MAX_ACCOUNT_CHARS:
+    if note.account is not None and len(note.account) > MAX_ACCOUNT_CHARS:
         return Refusal(f"Account names can be at most {MAX_ACCOUNT_CHARS} characters.")
-    if any(len(tag) > MAX_TAG_CHARS for tag in draft.tags):
+    if any(len(tag) > MAX_TAG_CHARS for tag in note.tags):
         return Refusal(f"Tags can be at most {MAX_TAG_CHARS} characters.")
-    return draft
+    return note
 
 
 def _account(text: str) -> tuple[str | None, str] | Refusal:
@@ -165,22 +187,8 @@ def parse_tag_field(value: str | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(p.lstrip("#").lower() for p in parts if p.lstrip("#")))
 
 
-def capture(
-    services: Services, team_id: str, author_id: str, channel_id: str | None, draft: NoteDraft
-) -> FieldNote:
-    return fieldnotes.add_note(
-        services.db,
-        NewNote(
-            team_id=team_id,
-            author_id=author_id,
-            account=draft.account,
-            text=draft.text,
-            tags=draft.tags,
-            channel_id=channel_id,
-            created_at=services.clock(),
-            deal_ref=draft.deal_ref,
-        ),
-    )
+def capture(services: Services, note: NewNote) -> FieldNote:
+    return fieldnotes.add_note(services.db, note)
 
 
 def deals_to_relate(services: Services, team_id: str, user_id: str) -> list[Deal]:
@@ -188,12 +196,12 @@ def deals_to_relate(services: Services, team_id: str, user_id: str) -> list[Deal
     return deals.recent_deals_of(services.db, team_id, user_id, RELATED_DEAL_CHOICES)
 
 
-def related_deal(services: Services, team_id: str, value: str | None) -> int | Refusal | None:
+def _related_deal(services: Services, team_id: str, value: str | None) -> int | Refusal | None:
     """The deal picked in the form, checked to be this workspace's."""
     if value is None:
         return None
     if not value.isdigit() or deals.get_deal(services.db, team_id, int(value)) is None:
-        return Refusal("That deal no longer exists; pick another or leave it empty.")
+        return Refusal("That deal no longer exists; pick another or leave it empty.", "deal")
     return int(value)
 
 

@@ -1,4 +1,4 @@
-"""Promises: reading `/promise` text, and the rules for who may change a promise and how.
+"""Promises: reading a new promise's text, and the rules for who may change a promise and how.
 
 A promise is what a rep told a customer would happen by a date. Dates are the
 rep's own ("friday" is Friday where the rep is); only the owner or an admin
@@ -7,13 +7,13 @@ changes a promise, and a promise never ends up in two states at once.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.promises import dates
+from bot.promises.commands import EXAMPLE, USAGE
 from bot.refusals import Refusal
 from bot.services import Services
 from storage import promises as store
@@ -24,53 +24,10 @@ MAX_TEXT_CHARS = 1000
 MAX_ACCOUNT_CHARS = 200
 MAX_REASON_CHARS = 2000
 LIST_SIZE = 15
-SUBCOMMANDS = ("list", "kept", "broken", "move", "snooze", "help")
-EXAMPLE = "`/promise SSO support to [Acme Corp] by 2026-12-15 needs:sso`"
 NEEDS = re.compile(r"(?<!\S)needs:(\S*)", re.IGNORECASE)
 BY = re.compile(r"\s+by\s+", re.IGNORECASE)
 # UTC−12 is the last zone where each day begins: a date before today there is past everywhere.
 LAST_ZONE = ZoneInfo("Etc/GMT+12")
-
-
-@dataclass(frozen=True)
-class Capture:
-    text: str
-
-
-@dataclass(frozen=True)
-class ListMine:
-    pass
-
-
-@dataclass(frozen=True)
-class Keep:
-    promise_id: int
-
-
-@dataclass(frozen=True)
-class Break:
-    promise_id: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class Move:
-    promise_id: int
-    phrase: str
-
-
-@dataclass(frozen=True)
-class Snooze:
-    promise_id: int
-    phrase: str
-
-
-@dataclass(frozen=True)
-class Help:
-    pass
-
-
-PromiseCommand = Capture | ListMine | Keep | Break | Move | Snooze | Help | Refusal
 
 
 @dataclass(frozen=True)
@@ -79,56 +36,6 @@ class PromiseDraft:
     account: str | None
     due_on: date
     rollout_key: str | None
-
-
-def read_command(text: str) -> PromiseCommand:
-    """Decide what `/promise <text>` asks for; a mistyped subcommand is refused, never saved."""
-    words = text.split()
-    if not words:
-        return Capture("")
-    first, rest = words[0].lower(), words[1:]
-    if first in ("help", "list") and not rest:
-        return Help() if first == "help" else ListMine()
-    if first in ("kept", "broken", "move", "snooze"):
-        return _with_id(first, rest)
-    if len(words) == 1 or difflib.get_close_matches(first, SUBCOMMANDS, n=1, cutoff=0.8):
-        return _unknown_command(words[0])
-    return Capture(text)
-
-
-USAGE = {
-    "kept": "`/promise kept 12`",
-    "broken": "`/promise broken 12 the customer moved the go-live`",
-    "move": "`/promise move 12 next friday`",
-    "snooze": "`/promise snooze 12` (no reminder) or `/promise snooze 12 monday`",
-}
-
-
-def _with_id(command: str, rest: list[str]) -> PromiseCommand:
-    if not rest or not rest[0].lstrip("#").isdigit():
-        return Refusal(f"Say which promise by its number, e.g. {USAGE[command]}.")
-    promise_id, tail = int(rest[0].lstrip("#")), " ".join(rest[1:])
-    if command == "kept":
-        return Keep(promise_id) if not tail else Refusal(f"Just the number, e.g. {USAGE['kept']}.")
-    if command == "broken":
-        if not tail:
-            return Refusal(f"Say why it broke, so your manager knows: {USAGE['broken']}.")
-        return Break(promise_id, tail)
-    if command == "move":
-        if not tail:
-            return Refusal(f"Say the new date, e.g. {USAGE['move']}. Dates: {dates.EXAMPLES}.")
-        return Move(promise_id, tail)
-    return Snooze(promise_id, tail)
-
-
-def _unknown_command(word: str) -> Refusal:
-    guess = difflib.get_close_matches(word.lower(), SUBCOMMANDS, n=1, cutoff=0.6)
-    hint = f" Did you mean `/promise {guess[0]}`?" if guess else ""
-    return Refusal(
-        f"`{word[:40]}` isn't a /promise command.{hint} Commands: `list`, `kept <number>`, "
-        "`broken <number> <why>`, `move <number> <date>`, `snooze <number>`, `help`. "
-        f"To record a promise: {EXAMPLE}"
-    )
 
 
 # ---- reading a new promise ------------------------------------------------------------------
@@ -200,16 +107,56 @@ def past_everywhere(services: Services, due_on: date) -> Refusal | None:
     """
     if due_on >= dates.local_today(services.clock(), LAST_ZONE):
         return None
-    return Refusal(f"{dates.weekday_and_date(due_on)} is in the past. Pick today or a later date.")
+    return Refusal(
+        f"{dates.weekday_and_date(due_on)} is in the past. Pick today or a later date.",
+        field="due",
+    )
+
+
+def draft_from_form(
+    services: Services,
+    team_id: str,
+    due_on: date | None,
+    text: str,
+    account: str | None,
+    rollout_key: str | None,
+) -> PromiseDraft | Refusal:
+    """The capture form as a draft, or a refusal naming the input to flag.
+
+    Only checks that never call Slack, as the form's ack runs them too (3-second rule);
+    whether the date is past in the rep's own zone is `not_past`, after the form closes.
+    """
+    if due_on is None:
+        return Refusal("Pick the date.", field="due")
+    past = past_everywhere(services, due_on)
+    if past is not None:
+        return past
+    what = " ".join(text.split())
+    if not what:
+        return Refusal("Write what you promised.", field="what")
+    return validate_draft(services, team_id, PromiseDraft(what, account, due_on, rollout_key))
+
+
+def new_date_problem(services: Services, due_on: date | None) -> Refusal | None:
+    """What the move form flags inline, again only checks that never call Slack.
+
+    Who may move the promise (an admin check for non-owners) and the date in the owner's
+    zone are checked by `move` after the form closes.
+    """
+    if due_on is None:
+        return Refusal("Pick the new date.", field="due")
+    return past_everywhere(services, due_on)
 
 
 def validate_draft(services: Services, team_id: str, draft: PromiseDraft) -> PromiseDraft | Refusal:
+    """Text and customer within their limits, and a rollout that exists; the form shows
+    a refusal under the promise's text, or under the rollout it names."""
     if not draft.text:
-        return Refusal(f"What did you promise? Write it before `by`, e.g. {EXAMPLE}")
+        return Refusal(f"What did you promise? Write it before `by`, e.g. {EXAMPLE}", "what")
     if len(draft.text) > MAX_TEXT_CHARS:
-        return Refusal(f"Keep the promise under {MAX_TEXT_CHARS:,} characters.")
+        return Refusal(f"Keep the promise under {MAX_TEXT_CHARS:,} characters.", "what")
     if draft.account is not None and len(draft.account) > MAX_ACCOUNT_CHARS:
-        return Refusal(f"Customer names can be at most {MAX_ACCOUNT_CHARS} characters.")
+        return Refusal(f"Customer names can be at most {MAX_ACCOUNT_CHARS} characters.", "what")
     if draft.rollout_key is not None:
         return _known_rollout(services, team_id, draft)
     return draft
@@ -224,7 +171,8 @@ def _known_rollout(services: Services, team_id: str, draft: PromiseDraft) -> Pro
     return Refusal(
         f"There is no rollout `{key[:64]}`. Known rollouts: {listing}. "
         'An admin adds one with `/perspective rollout add sso "SSO integration" 2026-12-01`; '
-        f"or leave out `needs:`, e.g. {EXAMPLE}"
+        f"or leave out `needs:`, e.g. {EXAMPLE}",
+        field="rollout",
     )
 
 

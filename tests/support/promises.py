@@ -7,7 +7,7 @@ from datetime import date
 from storage import claims, rollouts
 from storage import promises as store
 from storage.promises import Promise
-from tests.support.bot import ADMIN, MANAGER, TEAM, RunningBot
+from tests.support.bot import ADMIN, MANAGER, REP, TEAM, RunningBot
 from tests.support.replies import command_reply
 
 SECOND_MANAGER = "U0MGR0002"
@@ -51,3 +51,9 @@ def nudges(bot: RunningBot, manager: str = MANAGER) -> list[dict]:
         "chat.postMessage",
         where=lambda a: a["channel"] == manager and "broken and at-risk" in a["text"],
     )
+
+
+def reminder_message(bot: RunningBot) -> tuple[str, str]:
+    """A DM from the bot whose buttons a test presses; returns its (channel, ts)."""
+    response = bot.services.client.chat_postMessage(channel=REP, text="reminder")
+    return response["channel"], response["ts"]
