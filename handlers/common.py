@@ -16,6 +16,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack import mrkdwn
 from bot.slack.blocks import Blocks, input_value
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,37 @@ def _say_sorry(kwargs: dict[str, Any]) -> None:
     user = (kwargs.get("body") or {}).get("user", {}).get("id")
     if client is not None and user:
         client.chat_postMessage(channel=user, text=SORRY)
+
+
+def hands_back_on_error(what: str) -> Callable[[Listener], Listener]:
+    """For commands answered in their ack: a crash (the database down) is logged and the ack
+    hands the typed text back, so the user can send it again and nothing is lost."""
+
+    def decorate(listener: Listener) -> Listener:
+        @functools.wraps(listener)
+        def wrapper(*args: Any, **kwargs: Any) -> None:
+            try:
+                listener(*args, **kwargs)
+            except Exception:
+                log.exception("%s failed", listener.__name__)
+                typed = kwargs["command"].get("text") or ""
+                ack_reply(kwargs["ack"], handed_back(what, typed))
+
+        return wrapper
+
+    return decorate
+
+
+def handed_back(what: str, typed: str) -> str:
+    return (
+        f":warning: Couldn't save your {what} — here it is, so nothing is lost:\n"
+        f"```{mrkdwn.escape(typed)}```\nPlease send it again in a minute."
+    )
+
+
+def ack_reply(ack: Ack, text: str, blocks: Blocks | None = None) -> None:
+    """Answer a slash command in its ack: Slack shows it at once, only to whoever typed it."""
+    ack(text=text, blocks=blocks, response_type="ephemeral")
 
 
 def say(respond: Respond, text: str) -> None:

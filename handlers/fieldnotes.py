@@ -15,11 +15,11 @@ from bot.slack.blocks import input_value, selected_option
 from bot.slack.mrkdwn import escape
 from handlers.common import (
     ack_now,
+    ack_reply,
     answer_form,
     apologise_on_error,
+    hands_back_on_error,
     post_privately,
-    refuse,
-    respond_blocks,
     with_services,
 )
 from storage.fieldnotes import NewNote
@@ -27,44 +27,56 @@ from storage.fieldnotes import NewNote
 
 def register(app: App, services: Services) -> None:
     bind = with_services(services)
-    app.command("/fieldnote")(ack=ack_now, lazy=[bind(run_command)])
+    # Only the form needs Slack (views.open); everything else is answered in the ack.
+    app.command("/fieldnote", matchers=[asks_for_the_form])(ack=ack_now, lazy=[bind(open_form)])
+    app.command("/fieldnote")(bind(answer_command))
     app.action(render.DELETE_ACTION)(ack=ack_now, lazy=[bind(delete_button)])
     app.view(render.MODAL_CALLBACK)(ack=bind(validate_modal), lazy=[bind(save_modal)])
 
 
+def asks_for_the_form(body: dict[str, Any]) -> bool:
+    return fieldnotes.read_command(body.get("text") or "") == fieldnotes.Capture("")
+
+
 @apologise_on_error
-def run_command(
-    services: Services, command: dict[str, Any], respond: Respond, client: WebClient
+def open_form(
+    services: Services, command: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
+    """`respond` is there for the apology when Slack refuses the form."""
+    recent = fieldnotes.deals_to_relate(services, command["team_id"], command["user_id"])
+    view = render.capture_modal(command.get("channel_id"), recent)
+    client.views_open(trigger_id=command["trigger_id"], view=view)
+
+
+@hands_back_on_error("note")
+def answer_command(services: Services, ack: Ack, command: dict[str, Any]) -> None:
+    """Saved (or looked up) before Slack hears back, so an acknowledged note is a stored note."""
     team, user = command["team_id"], command["user_id"]
     request = fieldnotes.read_command(command.get("text") or "")
     match request:
         case Refusal():
-            refuse(respond, request)
+            ack_reply(ack, request.message)
         case fieldnotes.Help():
-            respond(text=render.HELP, response_type="ephemeral")
+            ack_reply(ack, render.HELP)
         case fieldnotes.Search(words):
             page = fieldnotes.search(services, team, words)
             title = f"Notes matching *{escape(' '.join(words))}*, newest first:"
             empty = f"No notes match *{escape(' '.join(words))}*. Try fewer or shorter words."
-            respond_blocks(respond, render.note_list(title, page, empty), "Search results")
+            ack_reply(ack, "Search results", render.note_list(title, page, empty))
         case fieldnotes.Mine():
             page = fieldnotes.mine(services, team, user)
             empty = "You have no notes yet. " + render.HELP.splitlines()[1]
-            respond_blocks(respond, render.note_list("Your notes:", page, empty), "Your notes")
+            ack_reply(ack, "Your notes", render.note_list("Your notes:", page, empty))
         case fieldnotes.Delete(note_id):
-            _delete_and_tell(services, respond, team, user, note_id, replace_original=False)
-        case fieldnotes.Capture(""):
-            recent = fieldnotes.deals_to_relate(services, team, user)
-            view = render.capture_modal(command.get("channel_id"), recent)
-            client.views_open(trigger_id=command["trigger_id"], view=view)
+            deleted = fieldnotes.delete(services, team, user, note_id)
+            ack_reply(ack, _deleted_text(deleted, note_id))
         case fieldnotes.Capture(text):
             draft = fieldnotes.parse_note(services, team, user, command.get("channel_id"), text)
             if isinstance(draft, Refusal):
-                refuse(respond, draft)
+                ack_reply(ack, draft.message)
                 return
             note = fieldnotes.capture(services, draft)
-            respond_blocks(respond, render.saved(note), f"Saved note #{note.id}")
+            ack_reply(ack, f"Saved note #{note.id}", render.saved(note))
 
 
 @apologise_on_error
@@ -86,14 +98,17 @@ def _delete_and_tell(
     replace_original: bool,
 ) -> None:
     deleted = fieldnotes.delete(services, team, user, note_id)
-    if isinstance(deleted, Refusal):
-        refuse(respond, deleted)
-        return
     respond(
-        text=f":wastebasket: Deleted note #{note_id}.",
+        text=_deleted_text(deleted, note_id),
         response_type="ephemeral",
-        replace_original=replace_original,
+        replace_original=replace_original and not isinstance(deleted, Refusal),
     )
+
+
+def _deleted_text(deleted: object, note_id: int) -> str:
+    if isinstance(deleted, Refusal):
+        return deleted.message
+    return f":wastebasket: Deleted note #{note_id}."
 
 
 def validate_modal(

@@ -11,7 +11,7 @@ from storage import fieldnotes
 from tests.support.bot import ADMIN, OTHER_REP, REP, TEAM, RunningBot
 from tests.support.deals import ACME, send_deal, settle
 from tests.support.fieldnotes import fieldnote
-from tests.support.replies import reply_to
+from tests.support.replies import in_ack, reply_to
 
 NOTE = "[Acme Corp] CFO says per-seat pricing kills it vs Gong #pricing #competitor:gong"
 
@@ -29,11 +29,13 @@ def all_notes(bot: RunningBot) -> list[fieldnotes.FieldNote]:
 
 def test_note_with_account_and_tags_is_saved_and_confirmed(bot: RunningBot) -> None:
     started = time.monotonic()
-    reply, response_url = bot.slack.command("/fieldnote", NOTE, channel="C0FIELD01")
+    reply, _ = bot.slack.command("/fieldnote", NOTE, channel="C0FIELD01")
     assert reply.status == 200
     assert time.monotonic() - started < 3, "the ack must beat Slack's 3-second limit"
 
-    message = reply_to(bot, response_url)
+    message = in_ack(reply)
+    assert message is not None, "the confirmation is the ack itself"
+    assert bot.fake.calls_to("response_url") == []
     [note] = all_notes(bot)
     assert (note.author_id, note.account, note.channel_id) == (REP, "Acme Corp", "C0FIELD01")
     assert note.tag_names == ["pricing", "competitor:gong"]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from tests.support.bot import ADMIN, RunningBot
+from tests.support.slack_requests import Reply
+from tests.support.slack_rules import validate_message
 
 
 def reply_to(bot: RunningBot, response_url: str) -> dict:
@@ -16,8 +18,18 @@ def command_reply(bot: RunningBot, command: str, text: str, user: str) -> dict:
     only the person who typed the command sees."""
     reply, response_url = bot.slack.command(command, text, user=user)
     assert reply.status == 200
-    answer = reply_to(bot, response_url)
+    answer = in_ack(reply) or reply_to(bot, response_url)
     assert answer["response_type"] == "ephemeral", answer
+    return answer
+
+
+def in_ack(reply: Reply) -> dict | None:
+    """The answer the bot put in its ack, which Slack shows as the reply, checked against
+    the rules Slack applies to any message; None for an empty ack."""
+    answer = reply.json()
+    if not answer:
+        return None
+    validate_message(answer)
     return answer
 
 
