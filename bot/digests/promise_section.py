@@ -2,7 +2,7 @@
 
 Marketing changes pages, pricing and launch dates that reps have promised
 customers things against; a broken or at-risk promise is the moment they need to
-know. Each promise event (`storage.promises`) is shown once, in the digest whose
+know. Each promise event (`storage.digest_promises`) is shown once, in the digest whose
 frozen range holds it; counts come from SQL so a long list still has the right
 numbers, and at most `MAX_SHOWN` promises are listed in full.
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 from bot.digests.blocks import SectionContent, text_sections
 from bot.digests.section import SectionRequest
 from bot.slack import mrkdwn
-from storage import promises as store
-from storage.promises import AT_RISK, BROKEN, KEPT, OPEN, EventWithPromise
+from storage import digest_promises
+from storage.digest_promises import EventWithPromise
+from storage.promises import AT_RISK, BROKEN, KEPT, OPEN
 
 MAX_SHOWN = 15
 TEXT_CHARS = 200
@@ -25,7 +26,7 @@ KINDS = ((BROKEN, "Broken", ":red_circle:"), (AT_RISK, "At risk", ":warning:"))
 
 def promise_events_section(request: SectionRequest) -> SectionContent:
     """Promises that broke or came at risk in the digest's range, broken first."""
-    counts = store.promises_per_event_kind(
+    counts = digest_promises.promises_per_event_kind(
         request.db, request.team_id, request.after_id, request.upto_id, (BROKEN, AT_RISK)
     )
     total = sum(counts.values())
@@ -50,7 +51,7 @@ def _latest_per_promise(request: SectionRequest, kind: str, limit: int) -> list[
     """Up to `limit` promises with an event of `kind`, each once (with its latest such event)."""
     if limit <= 0:
         return []
-    events = store.events_after(
+    events = digest_promises.events_after(
         request.db, request.team_id, request.after_id, (kind,), limit * 2, upto_id=request.upto_id
     )
     latest = {event.promise_id: event for event in events}
