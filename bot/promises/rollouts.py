@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from bot.delivery import deliver_once, send_dm
 from bot.promises import blocks as render
@@ -143,10 +144,11 @@ def alert_move(services: Services, move: RolloutMove, now: datetime) -> bool:
             move.team_id,
             key,
             now,
-            lambda p=promise: send_dm(
+            partial(
+                send_dm,
                 services,
-                p.owner_id,
-                render.risk_alert(p, move),
+                promise.owner_id,
+                render.risk_alert(promise, move),
                 "A rollout slipped past your promise",
             ),
         )
@@ -163,8 +165,12 @@ def alert_move(services: Services, move: RolloutMove, now: datetime) -> bool:
             move.team_id,
             key,
             now,
-            lambda m=manager, ps=team_promises: send_dm(
-                services, m, render.manager_risk_alert(move, ps), "Promises at risk on your team"
+            partial(
+                send_dm,
+                services,
+                manager,
+                render.manager_risk_alert(move, team_promises),
+                "Promises at risk on your team",
             ),
         )
     finished = len(claims.done_keys(services.db, keys)) == len(keys)
