@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
-
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from storage.db import Database
-from storage.promises import Promise, PromiseEvent
-
-
-@dataclass(frozen=True)
-class EventWithPromise:
-    event_id: int
-    kind: str
-    detail: str
-    created_at: datetime
-    promise_id: int
-    owner_id: str
-    account: str | None
-    text: str
-    due_on: date
-    status: str  # the promise's state now, which may have moved on since the event
-    at_risk: bool
+from storage.promises import PromiseEvent
 
 
 def events_after(
@@ -34,36 +17,23 @@ def events_after(
     limit: int,
     *,
     upto_id: int | None = None,
-) -> list[EventWithPromise]:
+) -> list[PromiseEvent]:
     """Events with `after_id < id <= upto_id` of the given kinds, oldest first, with their promise.
 
     `upto_id` is a digest's frozen upper bound: events recorded while the digest
     is being composed belong to the next one.
     """
     with db.session() as session:
-        rows = session.execute(
-            select(PromiseEvent, Promise)
-            .join(Promise, Promise.id == PromiseEvent.promise_id)
-            .where(*_event_range(team_id, after_id, upto_id, kinds))
-            .order_by(PromiseEvent.id)
-            .limit(limit)
-        ).all()
-    return [
-        EventWithPromise(
-            event_id=event.id,
-            kind=event.kind,
-            detail=event.detail,
-            created_at=event.created_at,
-            promise_id=promise.id,
-            owner_id=promise.owner_id,
-            account=promise.account,
-            text=promise.text,
-            due_on=promise.due_on,
-            status=promise.status,
-            at_risk=promise.at_risk,
+        return list(
+            session.scalars(
+                select(PromiseEvent)
+                .join(PromiseEvent.promise)
+                .options(contains_eager(PromiseEvent.promise))
+                .where(*_event_range(team_id, after_id, upto_id, kinds))
+                .order_by(PromiseEvent.id)
+                .limit(limit)
+            )
         )
-        for event, promise in rows
-    ]
 
 
 def promises_per_event_kind(

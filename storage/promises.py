@@ -25,7 +25,7 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from storage.base import Base, UTCDateTime
 from storage.db import Database, each_row
@@ -118,6 +118,8 @@ class PromiseEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set for at_risk / risk_cleared events caused by a rollout move.
     rollout_move_id: Mapped[int | None] = mapped_column()
+    # Loaded only by the reads that need it (`storage.digest_promises`); never lazily.
+    promise: Mapped[Promise] = relationship(lazy="raise")
 
 
 @dataclass(frozen=True)

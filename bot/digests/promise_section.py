@@ -13,8 +13,7 @@ from bot.digests.blocks import SectionContent, text_sections
 from bot.digests.section import SectionRequest
 from bot.slack import mrkdwn
 from storage import digest_promises
-from storage.digest_promises import EventWithPromise
-from storage.promises import AT_RISK, BROKEN, KEPT, OPEN
+from storage.promises import AT_RISK, BROKEN, KEPT, OPEN, Promise, PromiseEvent
 
 MAX_SHOWN = 15
 TEXT_CHARS = 200
@@ -47,7 +46,7 @@ def promise_events_section(request: SectionRequest) -> SectionContent:
     return SectionContent(count=total, summary=_summary(counts), blocks=text_sections(lines))
 
 
-def _latest_per_promise(request: SectionRequest, kind: str, limit: int) -> list[EventWithPromise]:
+def _latest_per_promise(request: SectionRequest, kind: str, limit: int) -> list[PromiseEvent]:
     """Up to `limit` promises with an event of `kind`, each once (with its latest such event)."""
     if limit <= 0:
         return []
@@ -58,32 +57,33 @@ def _latest_per_promise(request: SectionRequest, kind: str, limit: int) -> list[
     return list(latest.values())[:limit]
 
 
-def promise_line(event: EventWithPromise, icon: str) -> str:
+def promise_line(event: PromiseEvent, icon: str) -> str:
     """Who promised what to whom and by when, why it broke or what put it at risk."""
+    promise = event.promise
     account = (
-        f"*{mrkdwn.escape(mrkdwn.excerpt(event.account, ACCOUNT_CHARS))}*"
-        if event.account
+        f"*{mrkdwn.escape(mrkdwn.excerpt(promise.account, ACCOUNT_CHARS))}*"
+        if promise.account
         else "_no account_"
     )
     head = (
-        f"{icon} {account} · {mrkdwn.user(event.owner_id)} · due {event.due_on:%a %d %b %Y} · "
-        f"promise #{event.promise_id}{_since(event)}"
+        f"{icon} {account} · {mrkdwn.user(promise.owner_id)} · due {promise.due_on:%a %d %b %Y} · "
+        f"promise #{promise.id}{_since(event.kind, promise)}"
     )
-    quote = f"> {mrkdwn.escape(mrkdwn.excerpt(event.text, TEXT_CHARS))}"
+    quote = f"> {mrkdwn.escape(mrkdwn.excerpt(promise.text, TEXT_CHARS))}"
     why = "Why" if event.kind == BROKEN else "Because"
     detail = mrkdwn.escape(mrkdwn.excerpt(event.detail, DETAIL_CHARS))
     return f"{head}\n{quote}\n{why}: {detail}" if detail else f"{head}\n{quote}"
 
 
-def _since(event: EventWithPromise) -> str:
+def _since(kind: str, promise: Promise) -> str:
     """What became of the promise after the event, so no one chases a settled one."""
-    if event.status == KEPT:
+    if promise.status == KEPT:
         return " · _since kept_"
-    if event.kind == AT_RISK and event.status == BROKEN:
+    if kind == AT_RISK and promise.status == BROKEN:
         return " · _since broken_"
-    if event.kind == AT_RISK and event.status == OPEN and not event.at_risk:
+    if kind == AT_RISK and promise.status == OPEN and not promise.at_risk:
         return " · _no longer at risk_"
-    if event.kind == BROKEN and event.status == OPEN:
+    if kind == BROKEN and promise.status == OPEN:
         return " · _since given a new due date_"
     return ""
 

@@ -227,17 +227,19 @@ def test_events_after_pages_through_state_changes_with_their_promise(bot: Runnin
     promise_cmd(bot, f"broken {price.id} pricing changed", REP)
 
     first = digest_promises.events_after(bot.db, TEAM, 0, ["at_risk", "broken"], 10)
-    assert [(e.kind, e.account) for e in first] == [
+    assert [(e.kind, e.promise.account) for e in first] == [
         ("at_risk", "Acme"),
         ("at_risk", "Hooli"),
         ("broken", "Globex"),
     ]
     later = digest_promises.events_after(bot.db, TEAM, mark, ["at_risk", "broken"], 10)
-    assert [(e.kind, e.owner_id, e.text, e.due_on) for e in later] == [
+    assert [(e.kind, e.promise.owner_id, e.promise.text, e.promise.due_on) for e in later] == [
         ("broken", REP, "Price sheet", date(2026, 12, 10))
     ]
     assert digest_promises.events_after(bot.db, "T0OTHER", 0, ["broken"], 10) == []
-    assert digest_promises.events_after(bot.db, TEAM, 0, ["broken"], 1)[0].account == "Globex"
+    assert (
+        digest_promises.events_after(bot.db, TEAM, 0, ["broken"], 1)[0].promise.account == "Globex"
+    )
     assert ADMIN  # the admin moved it; nothing else to check here
 
 
