@@ -90,6 +90,13 @@ def in_parallel(services: Services, work: Callable[[Item], bool], items: Iterabl
         return sum(pool.map(work, items))
 
 
+def slack_error(error: Exception) -> str:
+    """The error code Slack named (`not_in_channel`, …), else the error's own words."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or error)
+    return str(error)
+
+
 def send_dm(services: Services, user_id: str, blocks: Blocks, text: str) -> str:
     """Post to the user's DM with the bot; returns `channel:ts` (what a claim remembers,
     so the message can be updated later)."""

@@ -9,7 +9,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.digests import blocks as render
-from bot.digests import posting as digests
+from bot.digests import note_buttons, posting
+from bot.digests import subscriptions as digests
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack import mentions
@@ -82,7 +83,7 @@ def _now(services: Services, team: str, args: str, respond: Respond) -> None:
     if channel is None:
         refuse(respond, Refusal("Say which channel, e.g. `/perspective digest now #marketing`."))
         return
-    replies = digests.post_now(services, team, channel)
+    replies = posting.post_now(services, team, channel)
     answer(respond, replies if isinstance(replies, Refusal) else "\n".join(replies))
 
 
@@ -98,7 +99,7 @@ def ask_rep(
     services: Services, body: dict[str, Any], action: dict[str, Any], respond: Respond
 ) -> None:
     container = body.get("container", {})
-    asked = digests.ask_rep(
+    asked = note_buttons.ask_rep(
         services,
         body["team"]["id"],
         body["user"]["id"],
@@ -138,7 +139,7 @@ def save_used(
     origin = json.loads(view.get("private_metadata") or "{}")
     message = (origin["channel"], origin["ts"]) if origin.get("ts") else None
     user = body["user"]["id"]
-    refusal = digests.mark_used(
+    refusal = note_buttons.mark_used(
         services, body["team"]["id"], user, int(origin["note"]), where, message
     )
     if refusal is not None:

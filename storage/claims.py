@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Index, String, Text, bindparam, delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Index, String, Text, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime
 from storage.db import Database
 
 LEASE = timedelta(minutes=10)
+# The dialects' INSERT, which has ON CONFLICT DO NOTHING: a lost race is a plain "no".
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class Claim(Base):
@@ -36,34 +38,21 @@ class Claim(Base):
     retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
-# Core statements on the claims table: every send in every tick passes through
-# here, and skipping the ORM unit of work makes each claim a single cheap round trip.
-_CLAIMS = Claim.__table__
-_INSERT = _CLAIMS.insert()
-_COMPLETE = (
-    _CLAIMS.update()
-    .where(_CLAIMS.c.key == bindparam("claim_key"))
-    .values(done_at=bindparam("done_at"), result=bindparam("result"))
-)
-_RELEASE = _CLAIMS.delete().where(
-    _CLAIMS.c.key == bindparam("claim_key"), _CLAIMS.c.done_at.is_(None)
-)
-
-
 def claim_once(db: Database, team_id: str, key: str, now: datetime) -> bool:
     """True when this caller now owns `key` and must do the work, then `complete` or `release`."""
-    try:
-        with db.session() as session:
-            claim_in(session.connection(), team_id, key, now)
-        return True
-    except IntegrityError:
-        return _take_over_stale(db, key, now)
+    with db.session() as session:
+        connection = session.connection()
+        new = INSERTS[connection.dialect.name](Claim).values(
+            key=key, team_id=team_id, claimed_at=now, attempts=1
+        )
+        claimed = connection.scalar(new.on_conflict_do_nothing().returning(Claim.key)) is not None
+    return claimed or _take_over_stale(db, key, now)
 
 
 def claim_in(connection: Connection, team_id: str, key: str, now: datetime) -> None:
     """Claim `key` inside the caller's transaction, for work created in that same
     transaction: nobody else can know of it yet, so the claim cannot be lost."""
-    connection.execute(_INSERT, {"key": key, "team_id": team_id, "claimed_at": now, "attempts": 1})
+    connection.execute(insert(Claim).values(key=key, team_id=team_id, claimed_at=now, attempts=1))
 
 
 def _take_over_stale(db: Database, key: str, now: datetime) -> bool:
@@ -94,14 +83,14 @@ def complete(db: Database, key: str, now: datetime, result: str | None = None) -
 
 def complete_in(connection: Connection, key: str, now: datetime, result: str | None) -> None:
     """Mark `key` done inside the caller's transaction, with what the work recorded."""
-    connection.execute(_COMPLETE, {"claim_key": key, "done_at": now, "result": result})
+    connection.execute(update(Claim).where(Claim.key == key).values(done_at=now, result=result))
 
 
 def release(db: Database, *keys: str) -> None:
     """Give the work back after a failed send (or one never started) so a later tick retries it."""
     if keys:
         with db.session() as session:
-            session.connection().execute(_RELEASE, [{"claim_key": key} for key in keys])
+            session.execute(delete(Claim).where(Claim.key.in_(keys), Claim.done_at.is_(None)))
 
 
 def hold_until(db: Database, key: str, retry_at: datetime) -> None:

@@ -37,6 +37,10 @@ class TagCount:
 
 @dataclass(frozen=True)
 class DigestNote:
+    """A note as one digest shows it: a projection, because `FieldNote` holds neither field
+    it adds — `tag`, the group it falls in under this subscription's filter, and `used`,
+    whether marketing marked it used (from `note_uses`)."""
+
     id: int
     tag: str | None
     author_id: str

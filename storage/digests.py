@@ -32,8 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from storage import claims
 from storage.base import Base, UTCDateTime
-from storage.claims import Claim
 from storage.db import Database
 
 Ranges = dict[str, tuple[int, int]]  # record kind → (after id, up to id inclusive)
@@ -299,9 +299,7 @@ def finish_period(
         for kind, (_after, upto) in period.ranges.items():
             _move_cursor(session, period.subscription_id, period.team_id, kind, upto)
         if claim_key is not None:
-            session.execute(
-                update(Claim).where(Claim.key == claim_key).values(done_at=now, result=first_ts)
-            )
+            claims.complete_in(session.connection(), claim_key, now, first_ts)
 
 
 def _move_cursor(

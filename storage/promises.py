@@ -14,29 +14,24 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
-    Connection,
     Date,
     ForeignKey,
     Index,
     String,
     Text,
-    bindparam,
     func,
-    insert,
     or_,
     select,
     text,
     update,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from storage import claims
 from storage.base import Base, UTCDateTime
 from storage.db import Database, each_row
 
 OPEN, KEPT, BROKEN = "open", "kept", "broken"
 AT_RISK, RISK_CLEARED, MOVED = "at_risk", "risk_cleared", "moved"
-EVENT_KINDS = (AT_RISK, BROKEN, KEPT, MOVED, RISK_CLEARED)
 
 # What a manager's nudge and Home tab list: broken or at-risk promises not yet marked "Got it".
 # Literal SQL shared verbatim by `needing_attention` and the partial index over these rows
@@ -123,6 +118,8 @@ class PromiseEvent(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Set for at_risk / risk_cleared events caused by a rollout move.
     rollout_move_id: Mapped[int | None] = mapped_column()
+    # Loaded only by the reads that need it (`storage.digest_promises`); never lazily.
+    promise: Mapped[Promise] = relationship(lazy="raise")
 
 
 @dataclass(frozen=True)
@@ -147,21 +144,6 @@ class Schedule:
     due_on: date
     due_end_at: datetime
     remind_at: datetime | None
-
-
-@dataclass(frozen=True)
-class EventWithPromise:
-    event_id: int
-    kind: str
-    detail: str
-    created_at: datetime
-    promise_id: int
-    owner_id: str
-    account: str | None
-    text: str
-    due_on: date
-    status: str  # the promise's state now, which may have moved on since the event
-    at_risk: bool
 
 
 def add_promise(db: Database, new: NewPromise) -> Promise:
@@ -373,90 +355,6 @@ def _record(session: Session, promise: Promise, kind: str, detail: str, now: dat
     session.add(promise_event(promise, kind, detail, now))
 
 
-# ---- due work for the scheduler ------------------------------------------------------------
-
-
-def reminders_due(
-    db: Database, now: datetime, limit: int, after: Promise | None = None
-) -> list[Promise]:
-    """Open promises whose reminder time has come, in (remind_at, id) order.
-
-    `after` is the last row of the previous page: paging by key, not by offset,
-    reads every due row once even while the tick takes rows off the queue, and
-    rows it leaves queued (a send that failed, a claim another process holds)
-    never hide the ones behind them.
-    """
-    query = select(Promise).where(Promise.status == OPEN, Promise.remind_at <= now)
-    if after is not None:
-        query = query.where(
-            or_(
-                Promise.remind_at > after.remind_at,
-                (Promise.remind_at == after.remind_at) & (Promise.id > after.id),
-            )
-        )
-    with db.session() as session:
-        return list(session.scalars(query.order_by(Promise.remind_at, Promise.id).limit(limit)))
-
-
-def reschedule_reminder(db: Database, promise: Promise, remind_at: datetime | None) -> None:
-    """Move the reminder to `remind_at` (None: off the queue), only if its time is still the one
-    read: a snooze or a new due date that came meanwhile wins."""
-    with db.session() as session:
-        _reschedule(session.connection(), promise, remind_at)
-
-
-def reminder_sent(db: Database, promise: Promise, claim_key: str, now: datetime, ref: str) -> None:
-    """The reminder went out: off the queue and its claim done, in one transaction."""
-    with db.session() as session:
-        connection = session.connection()
-        _reschedule(connection, promise, None)
-        claims.complete_in(connection, claim_key, now, ref)
-
-
-_RESCHEDULE = (
-    update(Promise)
-    .where(Promise.id == bindparam("promise_id"), Promise.remind_at == bindparam("read_at"))
-    .values(remind_at=bindparam("remind_at", type_=UTCDateTime()))
-)
-
-
-def _reschedule(connection: Connection, promise: Promise, remind_at: datetime | None) -> None:
-    params = {"promise_id": promise.id, "read_at": promise.remind_at, "remind_at": remind_at}
-    connection.execute(_RESCHEDULE, params)
-
-
-def break_overdue(db: Database, now: datetime) -> list[int]:
-    """Open promises whose due day has ended become broken, each with one `broken` event.
-
-    The conditional UPDATE … RETURNING hands each row to exactly one of several
-    concurrent ticks, so the event is never written twice.
-    """
-    with db.session() as session:
-        rows = session.execute(
-            update(Promise)
-            .where(Promise.status == OPEN, Promise.due_end_at <= now)
-            .values(
-                status=BROKEN, broken_at=Promise.due_end_at, remind_at=None, manager_seen_at=None
-            )
-            .returning(Promise.id, Promise.team_id)
-        ).all()
-        if rows:
-            session.execute(
-                insert(PromiseEvent),
-                [
-                    {
-                        "team_id": team_id,
-                        "promise_id": promise_id,
-                        "kind": BROKEN,
-                        "detail": "passed its due date without being kept",
-                        "created_at": now,
-                    }
-                    for promise_id, team_id in rows
-                ],
-            )
-    return [promise_id for promise_id, _ in rows]
-
-
 def needing_attention(db: Database, team_id: str, owner_ids: list[str]) -> list[Promise]:
     """The reps' broken and at-risk promises their manager has not yet marked as seen."""
     if not owner_ids:
@@ -471,89 +369,6 @@ def needing_attention(db: Database, team_id: str, owner_ids: list[str]) -> list[
                     text(NEEDS_ATTENTION),
                 )
                 .order_by(Promise.due_on, Promise.id)
-            )
-        )
-
-
-# ---- events for digests ---------------------------------------------------------------------
-
-
-def events_after(
-    db: Database,
-    team_id: str,
-    after_id: int,
-    kinds: tuple[str, ...] | list[str],
-    limit: int,
-    *,
-    upto_id: int | None = None,
-) -> list[EventWithPromise]:
-    """Events with `after_id < id <= upto_id` of the given kinds, oldest first, with their promise.
-
-    `upto_id` is a digest's frozen upper bound: events recorded while the digest
-    is being composed belong to the next one.
-    """
-    with db.session() as session:
-        rows = session.execute(
-            select(PromiseEvent, Promise)
-            .join(Promise, Promise.id == PromiseEvent.promise_id)
-            .where(*_event_range(team_id, after_id, upto_id, kinds))
-            .order_by(PromiseEvent.id)
-            .limit(limit)
-        ).all()
-    return [
-        EventWithPromise(
-            event_id=event.id,
-            kind=event.kind,
-            detail=event.detail,
-            created_at=event.created_at,
-            promise_id=promise.id,
-            owner_id=promise.owner_id,
-            account=promise.account,
-            text=promise.text,
-            due_on=promise.due_on,
-            status=promise.status,
-            at_risk=promise.at_risk,
-        )
-        for event, promise in rows
-    ]
-
-
-def promises_per_event_kind(
-    db: Database, team_id: str, after_id: int, upto_id: int, kinds: tuple[str, ...] | list[str]
-) -> dict[str, int]:
-    """How many distinct promises had an event of each kind in the range (counted in SQL).
-
-    Distinct promises, not events: a promise put at risk by two rollout moves in
-    one period is one promise at risk.
-    """
-    with db.session() as session:
-        rows = session.execute(
-            select(PromiseEvent.kind, func.count(func.distinct(PromiseEvent.promise_id)))
-            .where(*_event_range(team_id, after_id, upto_id, kinds))
-            .group_by(PromiseEvent.kind)
-        ).all()
-    return {kind: count for kind, count in rows}
-
-
-def _event_range(
-    team_id: str, after_id: int, upto_id: int | None, kinds: tuple[str, ...] | list[str]
-) -> list:
-    conditions = [
-        PromiseEvent.team_id == team_id,
-        PromiseEvent.id > after_id,
-        PromiseEvent.kind.in_(list(kinds)),
-    ]
-    if upto_id is not None:
-        conditions.append(PromiseEvent.id <= upto_id)
-    return conditions
-
-
-def latest_event_id(db: Database, team_id: str) -> int:
-    """The newest event id of the workspace (0 when there is none): a digest's starting mark."""
-    with db.session() as session:
-        return session.scalar(
-            select(func.coalesce(func.max(PromiseEvent.id), 0)).where(
-                PromiseEvent.team_id == team_id
             )
         )
 

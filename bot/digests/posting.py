@@ -1,4 +1,4 @@
-"""Digests: subscriptions, what is due, and posting each period exactly once.
+"""Posting a digest: composing a period, posting it exactly once, continuing in its thread.
 
 Each subscription has one open period, from `period_start` (where its previous
 digest ended) to its next slot. When the period is due — at its slot, or later
@@ -13,223 +13,21 @@ cursors and the period.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from datetime import datetime, timedelta
+from functools import partial
 
-from slack_sdk.errors import SlackApiError
-
-from bot.delivery import SEND_ERRORS, deliver_once
+from bot.delivery import SEND_ERRORS, deliver_once, slack_error
 from bot.digests import blocks as render
-from bot.digests.schedule import CADENCES, Schedule, parse_time
 from bot.digests.section import SectionRequest
 from bot.digests.sections import cursor_kinds, digest_sections
+from bot.digests.subscriptions import invite_first, schedule_of, subscriptions_in
 from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack import mentions
-from storage import digests, fieldnotes, note_uses
-from storage.digests import DigestPeriod, DigestSubscription, NewSubscription, RenderedMessage
+from storage import digests
+from storage.digests import DigestPeriod, DigestSubscription, RenderedMessage
 
 log = logging.getLogger(__name__)
-
-ADD_EXAMPLE = "`/perspective digest add #marketing daily 09:00 Europe/Berlin #pricing`"
-ALWAYS = "always"
-NAMED_CHANNEL = re.compile(r"^<#[CG][A-Z0-9]+\|([^>]+)>$")
-
-
-# ---- subscriptions --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SubscriptionDraft:
-    channel_id: str
-    cadence: str = "daily"
-    post_at: str = "09:00"
-    timezone: str = "UTC"
-    tags: tuple[str, ...] = ()
-    post_when_empty: bool = False
-
-
-def parse_add(text: str, default_timezone: str) -> SubscriptionDraft | Refusal:
-    """`<#channel> [daily|weekly] [HH:MM] [time zone] [#tag …] [always]`, in any order after the channel."""
-    words = text.split()
-    channel = mentions.channel_id(words[0]) if words else None
-    if channel is None:
-        return Refusal(f"Start with the channel the digest goes to, e.g. {ADD_EXAMPLE}")
-    if channel.startswith("D"):
-        return Refusal(f"Digests go to channels, not direct messages, e.g. {ADD_EXAMPLE}")
-    settings: dict = {"timezone": default_timezone, "tags": []}
-    for word in words[1:]:
-        problem = _read_option(word, settings)
-        if problem is not None:
-            return problem
-    tags = tuple(dict.fromkeys(settings.pop("tags")))
-    return SubscriptionDraft(channel_id=channel, tags=tags, **settings)
-
-
-def _read_option(word: str, settings: dict) -> Refusal | None:
-    lowered = word.lower()
-    named = NAMED_CHANNEL.match(word)
-    if lowered in CADENCES:
-        settings["cadence"] = lowered
-    elif lowered == ALWAYS:
-        settings["post_when_empty"] = True
-    elif word.startswith("#") and len(word) > 1:
-        settings["tags"].append(lowered.lstrip("#"))
-    elif named:  # a tag that is also a channel name arrives as a channel link
-        settings["tags"].append(named.group(1).lower())
-    elif ":" in word and word[0].isdigit():
-        at = parse_time(word)
-        if at is None:
-            return Refusal(
-                f"`{word[:20]}` isn't a time of day: use 24-hour HH:MM, e.g. `09:00` or `17:30`."
-            )
-        settings["post_at"] = at.strftime("%H:%M")
-    elif _is_timezone(word):
-        settings["timezone"] = word
-    elif "/" in word or lowered in ("utc", "gmt", "cet", "est", "pst") or _zone_named(word):
-        guess = _zone_named(word)
-        hint = f" Did you mean `{guess}`?" if guess else ""
-        return Refusal(
-            f"`{word[:40]}` isn't a time zone I know.{hint} Use an IANA name like "
-            "`Europe/Berlin`, `America/New_York` or `UTC`."
-        )
-    else:
-        return Refusal(
-            f"I couldn't read `{word[:40]}`. Write it like {ADD_EXAMPLE} "
-            "(cadence, time, time zone and tags are optional; add `always` to post even "
-            "when nothing is new)."
-        )
-    return None
-
-
-def _zone_named(word: str) -> str | None:
-    """`berlin` → `Europe/Berlin`: the zone a city name most likely means, if any."""
-    suffix = "/" + word.lower().replace(" ", "_")
-    matches = sorted(zone for zone in available_timezones() if zone.lower().endswith(suffix))
-    return matches[0] if matches else None
-
-
-def _is_timezone(word: str) -> bool:
-    if "/" not in word and word != "UTC":
-        return False
-    try:
-        ZoneInfo(word)
-    except (ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
-
-
-def bot_can_post_in(services: Services, channel_id: str) -> Refusal | None:
-    """A clear next step when the bot is not a member of the channel it should post in."""
-    try:
-        channel = services.client.conversations_info(channel=channel_id)["channel"]
-        if channel.get("is_member", True):
-            return None
-    except SlackApiError as error:
-        if error.response.get("error") not in ("channel_not_found", "not_in_channel"):
-            raise
-    return invite_first(channel_id)
-
-
-def invite_first(channel_id: str) -> Refusal:
-    return Refusal(
-        f"I'm not in <#{channel_id}> yet: invite @Perspective to <#{channel_id}> "
-        "(type `/invite @Perspective` there), then run the command again."
-    )
-
-
-def _already_subscribed(
-    services: Services, team_id: str, draft: SubscriptionDraft
-) -> Refusal | None:
-    """The same digest twice in one channel would show every note twice there."""
-    for existing in digests.subscriptions_in(services.db, team_id, draft.channel_id):
-        if existing.cadence == draft.cadence and set(existing.tag_filter) == set(draft.tags):
-            return Refusal(
-                f"<#{draft.channel_id}> already gets this {draft.cadence} digest "
-                f"(#{existing.id}). To change its time or zone, remove it with "
-                f"`/perspective digest remove {existing.id}` and add it again."
-            )
-    return None
-
-
-def add_subscription(
-    services: Services, team_id: str, user_id: str, draft: SubscriptionDraft
-) -> DigestSubscription | Refusal:
-    refusal = _already_subscribed(services, team_id, draft) or bot_can_post_in(
-        services, draft.channel_id
-    )
-    if refusal is not None:
-        return refusal
-    starting_ids = {
-        kind: latest_id(services.db, team_id) for kind, latest_id in cursor_kinds(digest_sections())
-    }
-    new = NewSubscription(
-        team_id=team_id,
-        channel_id=draft.channel_id,
-        cadence=draft.cadence,
-        post_at=draft.post_at,
-        timezone=draft.timezone,
-        tags=draft.tags,
-        created_by=user_id,
-        created_at=services.clock(),
-        post_when_empty=draft.post_when_empty,
-    )
-    return digests.add_subscription(services.db, new, starting_ids)
-
-
-def subscriptions(services: Services, team_id: str) -> list[DigestSubscription]:
-    return digests.subscriptions(services.db, team_id)
-
-
-def get_subscription(services: Services, subscription_id: int) -> DigestSubscription | None:
-    return digests.get_subscription(services.db, subscription_id)
-
-
-def subscriptions_in_channel(services: Services, channel_id: str) -> list[DigestSubscription]:
-    """A channel's subscriptions in any workspace (for operators, who have no team id)."""
-    return digests.subscriptions_in(services.db, None, channel_id)
-
-
-def subscriptions_in(
-    services: Services, team_id: str, channel_id: str
-) -> list[DigestSubscription] | Refusal:
-    found = digests.subscriptions_in(services.db, team_id, channel_id)
-    if not found:
-        return Refusal(
-            f"No digest goes to <#{channel_id}> yet. Add one with "
-            f"`/perspective digest add <#{channel_id}>`."
-        )
-    return found
-
-
-def remove(services: Services, team_id: str, number: str) -> Refusal | None:
-    number = number.strip().lstrip("#")
-    if not number.isdigit():
-        return Refusal(
-            "Say which digest to remove by its number, e.g. `/perspective digest remove 3` "
-            "(`/perspective digest list` shows them)."
-        )
-    if not digests.remove_subscription(services.db, team_id, int(number)):
-        return Refusal(f"There is no digest #{number}. `/perspective digest list` shows them.")
-    return None
-
-
-def schedule_of(subscription: DigestSubscription) -> Schedule:
-    return Schedule(
-        subscription.cadence,
-        time.fromisoformat(subscription.post_at),
-        ZoneInfo(subscription.timezone),
-    )
-
-
-def next_post(subscription: DigestSubscription, now: datetime) -> datetime:
-    schedule = schedule_of(subscription)
-    return schedule.due_slot(subscription.period_start, now) or schedule.next_slot(now)
-
-
-# ---- composing ------------------------------------------------------------------------------
 
 
 def compose(
@@ -278,9 +76,6 @@ def preview(services: Services, subscription: DigestSubscription) -> list[Render
     return compose(services, subscription, ranges, services.clock(), post_when_empty=True)
 
 
-# ---- posting exactly once -------------------------------------------------------------------
-
-
 @dataclass
 class Delivery:
     status: str = "skipped"  # posted | empty | skipped (someone else has it) | failed
@@ -302,25 +97,34 @@ def deliver(
     post_when_empty: bool = False,
 ) -> Delivery:
     """Post the subscription's open period up to `end`, unless another process already does."""
-    key = claim_key(subscription)
     delivery = Delivery()
-
-    def send() -> str | None:
-        current = digests.get_subscription(services.db, subscription.id)
-        if current is None or current.period_start != subscription.period_start:
-            return None  # finished meanwhile by another process
-        period = _frozen_period(services, current, end, post_when_empty or current.post_when_empty)
-        try:
-            delivery.ts, delivery.parts = post_period(services, period)
-        except SEND_ERRORS as error:
-            delivery.status, delivery.error = "failed", _slack_error(error)
-            raise
-        delivery.status = "posted" if delivery.ts else "empty"
-        digests.finish_period(services.db, period, "sent" if delivery.ts else "empty", now, key)
-        return delivery.ts
-
-    deliver_once(services, subscription.team_id, key, now, send)
+    send = partial(_post_open_period, services, subscription, end, now, post_when_empty, delivery)
+    deliver_once(services, subscription.team_id, claim_key(subscription), now, send)
     return delivery
+
+
+def _post_open_period(
+    services: Services,
+    subscription: DigestSubscription,
+    end: datetime,
+    now: datetime,
+    post_when_empty: bool,
+    delivery: Delivery,
+) -> str | None:
+    """The claimed send: post the period, note the outcome in `delivery`, move the cursors."""
+    current = digests.get_subscription(services.db, subscription.id)
+    if current is None or current.period_start != subscription.period_start:
+        return None  # finished meanwhile by another process
+    period = _frozen_period(services, current, end, post_when_empty or current.post_when_empty)
+    try:
+        delivery.ts, delivery.parts = post_period(services, period)
+    except SEND_ERRORS as error:
+        delivery.status, delivery.error = "failed", slack_error(error)
+        raise
+    delivery.status = "posted" if delivery.ts else "empty"
+    status = "sent" if delivery.ts else "empty"
+    digests.finish_period(services.db, period, status, now, claim_key(subscription))
+    return delivery.ts
 
 
 def _frozen_period(
@@ -357,12 +161,6 @@ def _post(services: Services, message: digests.DigestMessage, thread_ts: str | N
         unfurl_media=False,
     )
     return response["ts"]
-
-
-def _slack_error(error: Exception) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error") or error)
-    return str(error)
 
 
 def run_due(services: Services, now: datetime) -> None:
@@ -418,68 +216,3 @@ def post_now(services: Services, team_id: str, channel_id: str) -> list[str] | R
             return invite_first(channel_id)
         replies.append(render.delivery_text(subscription, delivery.status, delivery.error))
     return replies
-
-
-# ---- the loop back to the rep ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AskedRep:
-    channel_id: str
-    rep_id: str
-    in_thread: bool
-
-
-def ask_rep(
-    services: Services, team_id: str, marketer: str, note_id: int, channel_id: str, message_ts: str
-) -> AskedRep | Refusal:
-    """A group DM with the marketer and the rep, the note quoted; a thread if that can't open."""
-    note = fieldnotes.get_note(services.db, team_id, note_id)
-    if note is None:
-        return Refusal(f"Note #{note_id} has been deleted, so there is no one to ask about it.")
-    if note.author_id == marketer:
-        return Refusal(f"Note #{note_id} is your own note.")
-    quote = render.note_quote(note.id, note.account, note.text)
-    text = render.ask_rep_message(marketer, note.author_id, quote)
-    try:
-        opened = services.client.conversations_open(users=f"{marketer},{note.author_id}")
-        conversation = opened["channel"]["id"]
-        services.client.chat_postMessage(channel=conversation, text=text)
-        return AskedRep(conversation, note.author_id, in_thread=False)
-    except SlackApiError as error:
-        log.info("group DM failed (%s); asking in the digest thread", _slack_error(error))
-    services.client.chat_postMessage(channel=channel_id, thread_ts=message_ts, text=text)
-    return AskedRep(channel_id, note.author_id, in_thread=True)
-
-
-def mark_used(
-    services: Services,
-    team_id: str,
-    marketer: str,
-    note_id: int,
-    where: str,
-    message: tuple[str, str] | None,
-) -> Refusal | None:
-    """Store the use, thank the rep in a DM with the marketer's words, mark the digest."""
-    note = fieldnotes.get_note(services.db, team_id, note_id)
-    if note is None:
-        return Refusal(f"Note #{note_id} has been deleted meanwhile.")
-    note_uses.record_use(services.db, team_id, note_id, marketer, where, services.clock())
-    quote = render.note_quote(note.id, note.account, note.text)
-    services.client.chat_postMessage(
-        channel=note.author_id, text=render.thanks_message(marketer, quote, where)
-    )
-    if message is not None:
-        _mark_digest_message(services, team_id, note_id, *message)
-    return None
-
-
-def _mark_digest_message(
-    services: Services, team_id: str, note_id: int, channel_id: str, ts: str
-) -> None:
-    stored = digests.message_at(services.db, team_id, channel_id, ts)
-    if stored is None:
-        return
-    blocks = render.with_used_mark(stored.blocks, note_id)
-    services.client.chat_update(channel=channel_id, ts=ts, blocks=blocks, text=stored.text)
-    digests.replace_blocks(services.db, stored.id, blocks)

@@ -2,7 +2,7 @@
 
 Marketing changes pages, pricing and launch dates that reps have promised
 customers things against; a broken or at-risk promise is the moment they need to
-know. Each promise event (`storage.promises`) is shown once, in the digest whose
+know. Each promise event (`storage.digest_promises`) is shown once, in the digest whose
 frozen range holds it; counts come from SQL so a long list still has the right
 numbers, and at most `MAX_SHOWN` promises are listed in full.
 """
@@ -12,8 +12,8 @@ from __future__ import annotations
 from bot.digests.blocks import SectionContent, text_sections
 from bot.digests.section import SectionRequest
 from bot.slack import mrkdwn
-from storage import promises as store
-from storage.promises import AT_RISK, BROKEN, KEPT, OPEN, EventWithPromise
+from storage import digest_promises
+from storage.promises import AT_RISK, BROKEN, KEPT, OPEN, Promise, PromiseEvent
 
 MAX_SHOWN = 15
 TEXT_CHARS = 200
@@ -25,7 +25,7 @@ KINDS = ((BROKEN, "Broken", ":red_circle:"), (AT_RISK, "At risk", ":warning:"))
 
 def promise_events_section(request: SectionRequest) -> SectionContent:
     """Promises that broke or came at risk in the digest's range, broken first."""
-    counts = store.promises_per_event_kind(
+    counts = digest_promises.promises_per_event_kind(
         request.db, request.team_id, request.after_id, request.upto_id, (BROKEN, AT_RISK)
     )
     total = sum(counts.values())
@@ -46,43 +46,44 @@ def promise_events_section(request: SectionRequest) -> SectionContent:
     return SectionContent(count=total, summary=_summary(counts), blocks=text_sections(lines))
 
 
-def _latest_per_promise(request: SectionRequest, kind: str, limit: int) -> list[EventWithPromise]:
+def _latest_per_promise(request: SectionRequest, kind: str, limit: int) -> list[PromiseEvent]:
     """Up to `limit` promises with an event of `kind`, each once (with its latest such event)."""
     if limit <= 0:
         return []
-    events = store.events_after(
+    events = digest_promises.events_after(
         request.db, request.team_id, request.after_id, (kind,), limit * 2, upto_id=request.upto_id
     )
     latest = {event.promise_id: event for event in events}
     return list(latest.values())[:limit]
 
 
-def promise_line(event: EventWithPromise, icon: str) -> str:
+def promise_line(event: PromiseEvent, icon: str) -> str:
     """Who promised what to whom and by when, why it broke or what put it at risk."""
+    promise = event.promise
     account = (
-        f"*{mrkdwn.escape(mrkdwn.excerpt(event.account, ACCOUNT_CHARS))}*"
-        if event.account
+        f"*{mrkdwn.escape(mrkdwn.excerpt(promise.account, ACCOUNT_CHARS))}*"
+        if promise.account
         else "_no account_"
     )
     head = (
-        f"{icon} {account} · {mrkdwn.user(event.owner_id)} · due {event.due_on:%a %d %b %Y} · "
-        f"promise #{event.promise_id}{_since(event)}"
+        f"{icon} {account} · {mrkdwn.user(promise.owner_id)} · due {promise.due_on:%a %d %b %Y} · "
+        f"promise #{promise.id}{_since(event.kind, promise)}"
     )
-    quote = f"> {mrkdwn.escape(mrkdwn.excerpt(event.text, TEXT_CHARS))}"
+    quote = f"> {mrkdwn.escape(mrkdwn.excerpt(promise.text, TEXT_CHARS))}"
     why = "Why" if event.kind == BROKEN else "Because"
     detail = mrkdwn.escape(mrkdwn.excerpt(event.detail, DETAIL_CHARS))
     return f"{head}\n{quote}\n{why}: {detail}" if detail else f"{head}\n{quote}"
 
 
-def _since(event: EventWithPromise) -> str:
+def _since(kind: str, promise: Promise) -> str:
     """What became of the promise after the event, so no one chases a settled one."""
-    if event.status == KEPT:
+    if promise.status == KEPT:
         return " · _since kept_"
-    if event.kind == AT_RISK and event.status == BROKEN:
+    if kind == AT_RISK and promise.status == BROKEN:
         return " · _since broken_"
-    if event.kind == AT_RISK and event.status == OPEN and not event.at_risk:
+    if kind == AT_RISK and promise.status == OPEN and not promise.at_risk:
         return " · _no longer at risk_"
-    if event.kind == BROKEN and event.status == OPEN:
+    if kind == BROKEN and promise.status == OPEN:
         return " · _since given a new due date_"
     return ""
 

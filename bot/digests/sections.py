@@ -35,7 +35,7 @@ from bot.digests.blocks import SectionContent
 from bot.digests.deal_section import deals_section
 from bot.digests.promise_section import promise_events_section
 from bot.digests.section import SectionRequest
-from storage import deals, digest_deals, digest_notes, promises
+from storage import deals, digest_deals, digest_notes, digest_promises
 from storage.db import Database
 
 NOTES_PER_TAG = 5
@@ -69,7 +69,9 @@ def field_notes_section(request: SectionRequest) -> SectionContent:
 
 
 FIELD_NOTES = DigestSection("field_notes", digest_notes.latest_note_id, field_notes_section)
-PROMISE_EVENTS = DigestSection("promise_events", promises.latest_event_id, promise_events_section)
+PROMISE_EVENTS = DigestSection(
+    "promise_events", digest_promises.latest_event_id, promise_events_section
+)
 DEAL_CLOSURES = DigestSection(
     "deal_closures",
     deals.latest_closure_id,

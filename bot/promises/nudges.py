@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, time
+from functools import partial
 
 from bot.deals import winloss
 from bot.delivery import SEND_WORKERS, deliver_once, in_parallel, send_dm
@@ -26,6 +27,7 @@ from storage.promises import BROKEN, OPEN, Promise
 NUDGE_TIME = time(9, 0)
 MAX_ITEMS = 10
 MAX_BLOCKS = 50
+NOTHING_TO_SAY = "nothing to say"  # the claim's result for a day with no nudge
 
 # (services, team_id, manager_id, rep_ids, now) -> Block Kit blocks; [] = nothing to say.
 NudgeSection = Callable[[Services, str, str, list[str], datetime], Blocks]
@@ -169,29 +171,29 @@ def send_manager_nudges(services: Services, now: datetime, *, any_hour: bool = F
         if any_hour or local.time() >= NUDGE_TIME:
             due.append((team_id, manager_id, nudge_key(manager_id, local.date())))
     done = claims.done_keys(services.db, [key for _, _, key in due])
+    todo = [item for item in due if item[2] not in done]
+    return in_parallel(services, partial(_nudge_once, services, now), todo)
 
-    def nudge(item: tuple[str, str, str]) -> bool:
-        """Claim and send one manager's nudge; True only when a message was posted."""
-        team_id, manager_id, key = item
-        posted: list[str] = []
 
-        def send() -> str:
-            blocks = compose_nudge(services, team_id, manager_id, now)
-            if not blocks:
-                return "nothing to say"
-            ref = send_dm(
-                services,
-                manager_id,
-                blocks,
-                "Your team's broken and at-risk commitments, and overdue win/loss reasons",
-            )
-            posted.append(ref)
-            return ref
+def _nudge_once(services: Services, now: datetime, item: tuple[str, str, str]) -> bool:
+    """Claim and send one manager's nudge; True only when a message was posted."""
+    team_id, manager_id, key = item
+    send = partial(_send_nudge, services, team_id, manager_id, now)
+    if not deliver_once(services, team_id, key, now, send):
+        return False
+    return claims.result_of(services.db, key) != NOTHING_TO_SAY
 
-        deliver_once(services, team_id, key, now, send)
-        return bool(posted)
 
-    return in_parallel(services, nudge, [item for item in due if item[2] not in done])
+def _send_nudge(services: Services, team_id: str, manager_id: str, now: datetime) -> str:
+    blocks = compose_nudge(services, team_id, manager_id, now)
+    if not blocks:
+        return NOTHING_TO_SAY
+    return send_dm(
+        services,
+        manager_id,
+        blocks,
+        "Your team's broken and at-risk commitments, and overdue win/loss reasons",
+    )
 
 
 def nudge_job(services: Services, now: datetime) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from bot.delivery import deliver_once, in_parallel, send_dm
@@ -21,8 +22,7 @@ from bot.promises import blocks as render
 from bot.promises import dates
 from bot.services import Services
 from bot.slack.directory import Person
-from storage import claims
-from storage import promises as store
+from storage import claims, promise_ticks
 from storage.promises import Promise
 
 log = logging.getLogger(__name__)
@@ -62,44 +62,47 @@ def send_reminders(services: Services, now: datetime) -> int:
     Reads every due page in this tick, so no number of reminders left queued
     (failed sends, claims held elsewhere) keeps the ones behind them waiting.
     """
-    page = store.reminders_due(services.db, now, BATCH)
+    page = promise_ticks.reminders_due(services.db, now, BATCH)
     sent = _send_page(services, page, now)
     while len(page) == BATCH:
-        page = store.reminders_due(services.db, now, BATCH, after=page[-1])
+        page = promise_ticks.reminders_due(services.db, now, BATCH, after=page[-1])
         sent += _send_page(services, page, now)
     return sent
 
 
 def _send_page(services: Services, due: list[Promise], now: datetime) -> int:
     done = claims.done_keys(services.db, [reminder_key(p) for p in due])
+    return in_parallel(services, partial(_remind_once, services, done, now), due)
 
-    def remind(promise: Promise) -> bool:
-        key = reminder_key(promise)
-        if key in done or now >= promise.due_end_at:
-            store.reschedule_reminder(services.db, promise, None)  # sent, or too late to matter
-            return False
-        if is_away(services.directory.person(promise.owner_id), now):
-            _postpone(services, promise, now)
-            return False
-        delivered = deliver_once(
-            services,
-            promise.team_id,
-            key,
-            now,
-            lambda: _remind(services, promise, now),
-            finish=lambda ref: store.reminder_sent(services.db, promise, key, now, ref),
-        )
-        if not delivered and claims.is_done(services.db, key):
-            store.reschedule_reminder(services.db, promise, None)  # another process sent it
-        return delivered
 
-    return in_parallel(services, remind, due)
+def _remind_once(services: Services, done: set[str], now: datetime, promise: Promise) -> bool:
+    """Send one due reminder unless it is done, too late or its owner is away."""
+    key = reminder_key(promise)
+    if key in done or now >= promise.due_end_at:
+        promise_ticks.reschedule_reminder(services.db, promise, None)  # sent, or too late
+        return False
+    if is_away(services.directory.person(promise.owner_id), now):
+        _postpone(services, promise, now)
+        return False
+    delivered = deliver_once(
+        services,
+        promise.team_id,
+        key,
+        now,
+        partial(_remind, services, promise, now),
+        finish=partial(promise_ticks.reminder_sent, services.db, promise, key, now),
+    )
+    if not delivered and claims.is_done(services.db, key):
+        promise_ticks.reschedule_reminder(services.db, promise, None)  # another process sent it
+    return delivered
 
 
 def _postpone(services: Services, promise: Promise, now: datetime) -> None:
     """An away rep's reminder waits for the next look; none once that is past the due day."""
     later = next_check(now, services.directory.timezone(promise.owner_id))
-    store.reschedule_reminder(services.db, promise, later if later < promise.due_end_at else None)
+    promise_ticks.reschedule_reminder(
+        services.db, promise, later if later < promise.due_end_at else None
+    )
 
 
 def next_check(now: datetime, zone: ZoneInfo) -> datetime:
@@ -126,7 +129,7 @@ def _remind(services: Services, promise: Promise, now: datetime) -> str:
 
 def detect_broken(services: Services, now: datetime) -> int:
     """Scheduler job: open promises past their due day become broken commitments."""
-    broken = store.break_overdue(services.db, now)
+    broken = promise_ticks.break_overdue(services.db, now)
     if broken:
         log.info("%d promises passed their due date un-kept", len(broken))
     return len(broken)

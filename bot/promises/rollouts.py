@@ -12,12 +12,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from bot.delivery import deliver_once, send_dm
 from bot.promises import blocks as render
 from bot.promises import dates
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack.blocks import Blocks
 from bot.slack.mentions import split_words
 from storage import claims, rollouts, teams
 from storage.promises import OPEN, Promise
@@ -138,17 +140,15 @@ def alert_move(services: Services, move: RolloutMove, now: datetime) -> bool:
     ]
     keys = [f"rollout-risk:{move.id}:{p.id}" for p in at_risk]
     for key, promise in zip(keys, at_risk, strict=True):
-        deliver_once(
+        blocks = render.risk_alert(promise, move)
+        _alert(
             services,
-            move.team_id,
+            move,
             key,
             now,
-            lambda p=promise: send_dm(
-                services,
-                p.owner_id,
-                render.risk_alert(p, move),
-                "A rollout slipped past your promise",
-            ),
+            promise.owner_id,
+            blocks,
+            "A rollout slipped past your promise",
         )
     by_manager: dict[str, list[Promise]] = defaultdict(list)
     for promise in at_risk:
@@ -158,19 +158,27 @@ def alert_move(services: Services, move: RolloutMove, now: datetime) -> bool:
     for manager, team_promises in by_manager.items():
         key = f"rollout-risk-manager:{move.id}:{manager}"
         keys.append(key)
-        deliver_once(
-            services,
-            move.team_id,
-            key,
-            now,
-            lambda m=manager, ps=team_promises: send_dm(
-                services, m, render.manager_risk_alert(move, ps), "Promises at risk on your team"
-            ),
-        )
+        blocks = render.manager_risk_alert(move, team_promises)
+        _alert(services, move, key, now, manager, blocks, "Promises at risk on your team")
     finished = len(claims.done_keys(services.db, keys)) == len(keys)
     if finished:
         rollouts.mark_notified(services.db, move.id, now)
     return finished
+
+
+def _alert(
+    services: Services,
+    move: RolloutMove,
+    key: str,
+    now: datetime,
+    user_id: str,
+    blocks: Blocks,
+    text: str,
+) -> None:
+    """One alert of a move, claimed by `key` so it goes out once."""
+    deliver_once(
+        services, move.team_id, key, now, partial(send_dm, services, user_id, blocks, text)
+    )
 
 
 def retry_alerts(services: Services, now: datetime) -> None:

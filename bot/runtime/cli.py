@@ -24,6 +24,7 @@ from bot.config import ConfigError, Settings, load_settings, require_http_settin
 from bot.deals import intake as deals
 from bot.deals import winloss
 from bot.digests import posting as digests
+from bot.digests import subscriptions
 from bot.promises.nudges import send_manager_nudges
 from bot.runtime import sandbox
 from bot.runtime.app import build_app
@@ -179,7 +180,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_digest_send(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
-    subscription = digests.get_subscription(services, args.subscription)
+    subscription = subscriptions.get_subscription(services, args.subscription)
     if subscription is None:
         raise UsageError(f"there is no digest subscription {args.subscription}")
     delivery = digests.send_now(services, subscription, force=args.force)
@@ -193,7 +194,7 @@ def cmd_digest_send(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_digest_preview(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
-    found = digests.subscriptions_in_channel(services, args.channel)
+    found = subscriptions.subscriptions_in_channel(services, args.channel)
     if not found:
         raise UsageError(f"no digest subscription posts to {args.channel}")
     previews = [

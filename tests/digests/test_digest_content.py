@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -191,7 +192,7 @@ def test_times_in_the_header_use_the_subscription_zone(services: Services, fake:
     services.clock.advance(hours=2)
     digests.send_now(services, subscription, force=False)
     [post] = posts_to(fake)
-    start = subscription.period_start.astimezone(digests.ZoneInfo("Asia/Tokyo"))
+    start = subscription.period_start.astimezone(ZoneInfo("Asia/Tokyo"))
     assert f"{start:%a %d %b %H:%M} → " in text_of(post) and "(Asia/Tokyo)" in text_of(post)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.digests.promise_section import MAX_SHOWN, promise_events_section
 from bot.digests.section import SectionRequest
-from storage import promises as store
+from storage import digest_promises
 from tests.support.bot import OTHER_REP, REP, TEAM, RunningBot, Tick
 from tests.support.digests import header_counts, posts_to, subscribe_by_command
 from tests.support.messages import blocks_of, text_of
@@ -130,7 +130,7 @@ def test_the_section_reads_only_its_range_and_says_what_became_of_each_promise(
     bot: RunningBot,
 ) -> None:
     slip_sso(bot)
-    upto = store.latest_event_id(bot.db, TEAM)
+    upto = digest_promises.latest_event_id(bot.db, TEAM)
     promise_cmd(bot, f"kept {promise_id(bot, 'Hooli')}", OTHER_REP)
     promise_cmd(bot, f"broken {promise_id(bot, 'Acme')} went with Okta", REP)
 

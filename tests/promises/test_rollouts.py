@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from storage import digest_promises, rollouts, teams
 from storage import promises as store
-from storage import rollouts, teams
 from storage.promises import BROKEN, Promise
 from tests.support.bot import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
 from tests.support.messages import blocks_of, text_of, view_of
@@ -146,17 +146,20 @@ def test_moving_a_rollout_earlier_clears_the_risk_without_alerts(bot: RunningBot
     at_risk = {p.account for p in all_promises(bot) if p.at_risk}
     assert at_risk == {"Acme"}
     assert len(bot.fake.calls_to("chat.postMessage")) == 3
-    kinds = [e.kind for e in store.events_after(bot.db, TEAM, 0, ["at_risk", "risk_cleared"], 50)]
+    kinds = [
+        e.kind
+        for e in digest_promises.events_after(bot.db, TEAM, 0, ["at_risk", "risk_cleared"], 50)
+    ]
     assert kinds == ["at_risk", "at_risk", "risk_cleared"]
 
 
 def test_moving_a_rollout_to_the_date_it_already_has_changes_nothing(bot: RunningBot) -> None:
     set_up_slip(bot)
-    events_before = store.latest_event_id(bot.db, TEAM)
+    events_before = digest_promises.latest_event_id(bot.db, TEAM)
     shown = perspective(bot, "rollout move sso 2026-12-01")["text"]
     assert "`sso` is already planned for Tuesday 1 December 2026 — nothing changed" in shown
     assert rollouts.get_move(bot.db, 1) is None
-    assert store.latest_event_id(bot.db, TEAM) == events_before
+    assert digest_promises.latest_event_id(bot.db, TEAM) == events_before
     assert bot.fake.calls_to("chat.postMessage") == []
 
 
@@ -217,24 +220,26 @@ def test_mark_broken_on_the_risk_alert_asks_why_and_breaks_the_promise(bot: Runn
 
 def test_events_after_pages_through_state_changes_with_their_promise(bot: RunningBot) -> None:
     set_up_slip(bot)
-    assert store.latest_event_id(bot.db, TEAM) == 0
+    assert digest_promises.latest_event_id(bot.db, TEAM) == 0
     perspective(bot, "rollout move sso 2027-02-01")
-    mark = store.latest_event_id(bot.db, TEAM)
+    mark = digest_promises.latest_event_id(bot.db, TEAM)
     price = next(p for p in all_promises(bot) if p.account == "Globex")
     promise_cmd(bot, f"broken {price.id} pricing changed", REP)
 
-    first = store.events_after(bot.db, TEAM, 0, ["at_risk", "broken"], 10)
-    assert [(e.kind, e.account) for e in first] == [
+    first = digest_promises.events_after(bot.db, TEAM, 0, ["at_risk", "broken"], 10)
+    assert [(e.kind, e.promise.account) for e in first] == [
         ("at_risk", "Acme"),
         ("at_risk", "Hooli"),
         ("broken", "Globex"),
     ]
-    later = store.events_after(bot.db, TEAM, mark, ["at_risk", "broken"], 10)
-    assert [(e.kind, e.owner_id, e.text, e.due_on) for e in later] == [
+    later = digest_promises.events_after(bot.db, TEAM, mark, ["at_risk", "broken"], 10)
+    assert [(e.kind, e.promise.owner_id, e.promise.text, e.promise.due_on) for e in later] == [
         ("broken", REP, "Price sheet", date(2026, 12, 10))
     ]
-    assert store.events_after(bot.db, "T0OTHER", 0, ["broken"], 10) == []
-    assert store.events_after(bot.db, TEAM, 0, ["broken"], 1)[0].account == "Globex"
+    assert digest_promises.events_after(bot.db, "T0OTHER", 0, ["broken"], 10) == []
+    assert (
+        digest_promises.events_after(bot.db, TEAM, 0, ["broken"], 1)[0].promise.account == "Globex"
+    )
     assert ADMIN  # the admin moved it; nothing else to check here
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.digests import posting as digests
+from bot.digests import subscriptions as digests
 from bot.services import Services
 from storage import fieldnotes
 from storage.fieldnotes import NewNote
