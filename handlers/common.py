@@ -12,6 +12,12 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
 from bot.refusals import Refusal
@@ -20,10 +26,16 @@ from bot.slack import mrkdwn
 from bot.slack.blocks import Blocks, input_value
 
 log = logging.getLogger(__name__)
+BACKOFF = BackoffRetryIntervalCalculator(backoff_factor=0.25)  # 0.25 s, then 0.5 s
 SORRY = (
     ":warning: Something went wrong on my side and nothing was changed. "
     "Please try again in a minute."
 )
+REPLY_RETRIES = [
+    ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=BACKOFF),
+    ServerErrorRetryHandler(max_retry_count=2, interval_calculator=BACKOFF),
+    RateLimitErrorRetryHandler(max_retry_count=2),
+]
 MAX_FORM_ERROR_CHARS = 150  # an inline error is one short line under its input
 
 Listener = Callable[..., None]
@@ -116,9 +128,41 @@ def ack_reply(ack: Ack, text: str, blocks: Blocks | None = None) -> None:
     ack(text=text, blocks=blocks, response_type="ephemeral")
 
 
+def reply(respond: Respond, **message: Any) -> None:
+    """Every reply through a response URL goes here: retried on a 5xx, a 429 (after its
+    Retry-After) or a dropped connection, and logged when it finally cannot be delivered."""
+    send_reply(respond.response_url, message)
+
+
+def send_reply(url: str | None, message: dict[str, Any]) -> None:
+    if not url:
+        log.warning("no response URL to send a reply to; lost: %.200s", message.get("text"))
+        return
+    webhook = WebhookClient(url, retry_handlers=REPLY_RETRIES)
+    try:
+        status = webhook.send_dict(message).status_code
+    except OSError as error:  # still no connection after the retries
+        status, reason = 0, str(error)
+    else:
+        reason = f"HTTP {status}"
+    if status != 200:
+        log.warning(
+            "a reply could not be delivered (%s, team %s); lost: %.200s",
+            reason,
+            _team_in(url),
+            message.get("text"),
+        )
+
+
+def _team_in(url: str) -> str:
+    """Slack's response URLs read …/commands/<team>/… or …/actions/<team>/…."""
+    parts = url.split("/")
+    return parts[4] if len(parts) > 4 and parts[3] in ("commands", "actions") else "?"
+
+
 def say(respond: Respond, text: str) -> None:
     """An answer only the person who typed the command sees."""
-    respond(text=text, response_type="ephemeral", replace_original=False)
+    reply(respond, text=text, response_type="ephemeral", replace_original=False)
 
 
 def refuse(respond: Respond, refusal: Refusal) -> None:
@@ -131,7 +175,7 @@ def answer(respond: Respond, result: str | Refusal) -> None:
 
 
 def respond_blocks(respond: Respond, blocks: Blocks, fallback: str) -> None:
-    respond(blocks=blocks, text=fallback, response_type="ephemeral", replace_original=False)
+    reply(respond, blocks=blocks, text=fallback, response_type="ephemeral", replace_original=False)
 
 
 def answer_form(ack: Ack, checked: object) -> None:
@@ -162,7 +206,7 @@ def tell(client: WebClient, body: dict[str, Any], text: str) -> None:
     the Home tab, where Slack gives no response URL."""
     url = body.get("response_url")
     if url and not pressed_on_home(body):
-        WebhookClient(url).send(text=text, response_type="ephemeral", replace_original=False)
+        send_reply(url, {"text": text, "response_type": "ephemeral", "replace_original": False})
     else:
         client.chat_postMessage(channel=body["user"]["id"], text=text)
 

@@ -20,6 +20,7 @@ from handlers.common import (
     apologise_on_error,
     hands_back_on_error,
     post_privately,
+    reply,
     with_services,
 )
 from storage.fieldnotes import NewNote
@@ -98,7 +99,8 @@ def _delete_and_tell(
     replace_original: bool,
 ) -> None:
     deleted = fieldnotes.delete(services, team, user, note_id)
-    respond(
+    reply(
+        respond,
         text=_deleted_text(deleted, note_id),
         response_type="ephemeral",
         replace_original=replace_original and not isinstance(deleted, Refusal),

@@ -9,7 +9,7 @@ from slack_bolt import App, Respond
 
 from bot.services import Services
 from handlers import deals, digests
-from handlers.common import ack_now, apologise_on_error, with_services
+from handlers.common import ack_now, apologise_on_error, reply, with_services
 from handlers.rollouts import rollout
 from handlers.teams import team
 
@@ -52,6 +52,6 @@ def run(services: Services, command: dict[str, Any], respond: Respond) -> None:
         prefix = (
             "" if word.lower() in ("", "help") else f"`{word[:40]}` isn't a /perspective command.\n"
         )
-        respond(text=prefix + HELP, response_type="ephemeral")
+        reply(respond, text=prefix + HELP, response_type="ephemeral")
         return
     route(services, command, rest.strip(), respond)

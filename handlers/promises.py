@@ -28,6 +28,7 @@ from handlers.common import (
     post_privately,
     pressed_on_home,
     refuse,
+    reply,
     required_text,
     respond_blocks,
     say,
@@ -67,7 +68,7 @@ def run_command(
         case Refusal():
             refuse(respond, request)
         case commands.Help():
-            respond(text=render.HELP, response_type="ephemeral")
+            reply(respond, text=render.HELP, response_type="ephemeral")
         case commands.ListMine():
             blocks = render.promise_list(
                 promises.mine(services, team, user), _today(services, user)

@@ -10,7 +10,7 @@ from bot import teams
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.mrkdwn import user
-from handlers.common import refuse
+from handlers.common import refuse, reply
 
 
 def team(services: Services, command: dict[str, Any], rest: str, respond: Respond) -> None:
@@ -25,7 +25,7 @@ def team(services: Services, command: dict[str, Any], rest: str, respond: Respon
         case teams.Show(manager):
             reps = teams.reps(services, team_id, manager)
             listing = ", ".join(user(rep) for rep in reps) if reps else "nobody yet"
-            respond(text=f"{user(manager)}'s team: {listing}.", response_type="ephemeral")
+            reply(respond, text=f"{user(manager)}'s team: {listing}.", response_type="ephemeral")
         case teams.Assign(manager, reps):
             before = teams.assign(services, team_id, request)
             moved = [
@@ -34,7 +34,8 @@ def team(services: Services, command: dict[str, Any], rest: str, respond: Respon
                 if old and old != manager
             ]
             note = f" Moved: {', '.join(moved)}." if moved else ""
-            respond(
+            reply(
+                respond,
                 text=f":busts_in_silhouette: {', '.join(user(r) for r in reps)} now report to "
                 f"{user(manager)}.{note} {user(manager)} gets a daily nudge at 09:00 about their "
                 "broken and at-risk commitments and overdue win/loss reasons.",
