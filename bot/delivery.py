@@ -8,6 +8,7 @@ its claim (or holds it for a 429's Retry-After) for a later tick.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -47,6 +48,7 @@ def deliver_once(
     """
     if not claimed and not claims.claim_once(services.db, team_id, key, now):
         return False
+    started = time.perf_counter()
     try:
         result = send()
     except SEND_ERRORS as error:
@@ -55,7 +57,9 @@ def deliver_once(
             claims.release(services.db, key)
         else:
             claims.hold_until(services.db, key, now + wait)
-        log.warning("sending %s failed, will retry on a later tick: %s", key, error)
+        log.warning(
+            "sending %s (team %s) failed, will retry on a later tick: %s", key, team_id, error
+        )
         return False
     except Exception:
         claims.release(services.db, key)
@@ -64,6 +68,7 @@ def deliver_once(
         claims.complete(services.db, key, now, result)  # type: ignore[arg-type]
     else:
         finish(result)
+    log.info("sent %s (team %s) in %.0f ms", key, team_id, (time.perf_counter() - started) * 1000)
     return True
 
 

@@ -8,7 +8,9 @@ import re
 
 import pytest
 
+from bot.delivery import deliver_once
 from bot.runtime.logs import configure_logging, redact
+from bot.services import Services
 from tests.support.bot import REP, TEAM, RunningBot
 
 REPLY_URL = "https://hooks.slack.com/commands/T0TEAM0001/1234567890/AbCdEfGhIjKlMnOp"
@@ -86,3 +88,14 @@ def test_each_slack_request_is_one_line_without_what_was_typed_or_its_reply_url(
     assert re.fullmatch(rf"slack /fieldnote team={TEAM} user={REP} → 200 in \d+ ms", lines[0])
     assert re.fullmatch(r"refused \(payload is not JSON\) → 400 in \d+ ms", lines[1])
     assert "secret roadmap" not in caplog.text and response_url not in caplog.text
+
+
+def test_each_scheduled_send_is_one_line_naming_its_key_and_team(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="bot.delivery"):
+        assert deliver_once(services, TEAM, "reminder:41:2026-12-02", services.clock(), str)
+        assert not deliver_once(services, TEAM, "reminder:41:2026-12-02", services.clock(), str)
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.delivery"]
+    assert len(lines) == 1
+    assert re.fullmatch(rf"sent reminder:41:2026-12-02 \(team {TEAM}\) in \d+ ms", lines[0])
