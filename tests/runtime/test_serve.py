@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,38 +25,8 @@ from storage import fieldnotes
 from storage.db import Database
 from tests.support.bot import REP, SIGNING_SECRET, TEAM
 from tests.support.fakeslack import FakeSlack, FakeSlackServer
+from tests.support.processes import free_port, serve_env, wait_until_healthy
 from tests.support.slack_requests import SlackSender, http_get
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen, deadline: float = 30) -> None:
-    """Poll until the server answers; a startup that takes longer than the deadline fails."""
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        assert process.poll() is None, process.communicate()[1]
-        try:
-            if http_get(url).status == 200:
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError("server did not become healthy")
-
-
-def serve_env(fake: FakeSlack, fake_slack_server: FakeSlackServer, **extra: str) -> dict[str, str]:
-    """The environment of an HTTP deployment against the fake Slack, plus `extra`; the
-    test runner's own Slack and database settings are left out."""
-    return {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))},
-        "SLACK_BOT_TOKEN": fake.token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": fake_slack_server.api_url,
-        **extra,
-    }
 
 
 @pytest.fixture
