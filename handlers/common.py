@@ -7,6 +7,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, Respond
@@ -38,7 +39,7 @@ REPLY_RETRIES = [
 ]
 MAX_FORM_ERROR_CHARS = 150  # an inline error is one short line under its input
 
-Listener = Callable[..., None]
+Listener = Callable[..., Any]
 
 
 def ack_now(ack: Ack) -> None:
@@ -55,8 +56,8 @@ def with_services(services: Services) -> Callable[[Listener], Listener]:
     """
 
     def bind(listener: Listener) -> Listener:
-        def bound(**kwargs: Any) -> None:
-            listener(services, **kwargs)
+        def bound(**kwargs: Any) -> Any:
+            return listener(services, **kwargs)
 
         parameters = list(inspect.signature(listener).parameters.values())[1:]
         bound.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
@@ -158,6 +159,32 @@ def _team_in(url: str) -> str:
     """Slack's response URLs read …/commands/<team>/… or …/actions/<team>/…."""
     parts = url.split("/")
     return parts[4] if len(parts) > 4 and parts[3] in ("commands", "actions") else "?"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """Where a command's answer goes: into its ack, when the work was done before answering,
+    or through its response URL, when it needed Slack first."""
+
+    send: Callable[..., None]
+
+    @classmethod
+    def in_ack(cls, ack: Ack) -> Answer:
+        return cls(lambda text, blocks=None: ack_reply(ack, text, blocks))
+
+    @classmethod
+    def later(cls, respond: Respond) -> Answer:
+        return cls(
+            lambda text, blocks=None: reply(
+                respond, text=text, blocks=blocks, response_type="ephemeral", replace_original=False
+            )
+        )
+
+    def say(self, result: str | Refusal) -> None:
+        self.send(result.message if isinstance(result, Refusal) else result)
+
+    def blocks(self, blocks: Blocks, fallback: str) -> None:
+        self.send(fallback, blocks)
 
 
 def say(respond: Respond, text: str) -> None:

@@ -22,16 +22,14 @@ from bot.services import Services
 from bot.slack import mrkdwn
 from bot.slack.blocks import Blocks, input_value, section, selected_date, selected_option
 from handlers.common import (
+    Answer,
     ack_now,
     answer_form,
     apologise_on_error,
+    hands_back_on_error,
     post_privately,
     pressed_on_home,
-    refuse,
-    reply,
     required_text,
-    respond_blocks,
-    say,
     tell,
     with_services,
 )
@@ -43,7 +41,8 @@ WHY_MISSING = "Say why it broke, so your manager knows."
 
 def register(app: App, services: Services) -> None:
     bind = with_services(services)
-    app.command("/promise")(ack=ack_now, lazy=[bind(run_command)])
+    app.command("/promise", matchers=[bind(answered_later)])(ack=ack_now, lazy=[bind(run_command)])
+    app.command("/promise")(bind(answer_command))
     app.action(render.KEPT_ACTION)(ack=ack_now, lazy=[bind(kept_button)])
     app.action(render.MORE_TIME_ACTION)(ack=ack_now, lazy=[bind(more_time_button)])
     app.action(render.BROKEN_ACTION)(ack=ack_now, lazy=[bind(broken_button)])
@@ -58,53 +57,69 @@ def register(app: App, services: Services) -> None:
 # ---- the command ------------------------------------------------------------------------
 
 
+def answered_later(services: Services, body: dict[str, Any]) -> bool:
+    """The form needs Slack, and so does a rep whose time zone is not known yet (due dates
+    are read in it); everything else is answered in the ack."""
+    asks_for_form = commands.read_command(body.get("text") or "") == commands.Capture("")
+    return asks_for_form or not services.directory.knows(body["user_id"])
+
+
+@hands_back_on_error("promise")
+def answer_command(services: Services, ack: Ack, command: dict[str, Any]) -> None:
+    """Saved before Slack hears back, so an acknowledged promise is a stored promise."""
+    _run(services, command, Answer.in_ack(ack))
+
+
 @apologise_on_error
 def run_command(
     services: Services, command: dict[str, Any], respond: Respond, client: WebClient
 ) -> None:
+    if commands.read_command(command.get("text") or "") == commands.Capture(""):
+        team, user = command["team_id"], command["user_id"]
+        view = render.capture_modal(
+            rollouts.all_rollouts(services, team), command.get("channel_id"), _today(services, user)
+        )
+        client.views_open(trigger_id=command["trigger_id"], view=view)
+    else:
+        _run(services, command, Answer.later(respond))
+
+
+def _run(services: Services, command: dict[str, Any], answer: Answer) -> None:
     team, user = command["team_id"], command["user_id"]
     request = commands.read_command(command.get("text") or "")
     match request:
         case Refusal():
-            refuse(respond, request)
+            answer.say(request)
         case commands.Help():
-            reply(respond, text=render.HELP, response_type="ephemeral")
+            answer.say(render.HELP)
         case commands.ListMine():
             blocks = render.promise_list(
                 promises.mine(services, team, user), _today(services, user)
             )
-            respond_blocks(respond, blocks, "Your promises")
-        case commands.Capture(""):
-            view = render.capture_modal(
-                rollouts.all_rollouts(services, team),
-                command.get("channel_id"),
-                _today(services, user),
-            )
-            client.views_open(trigger_id=command["trigger_id"], view=view)
+            answer.blocks(blocks, "Your promises")
         case commands.Capture(text):
-            _capture_typed(services, command, text, respond)
+            _capture_typed(services, command, text, answer)
         case commands.Keep(promise_id):
-            _reply(services, respond, promises.keep(services, team, user, promise_id))
+            _tell_outcome(services, answer, promises.keep(services, team, user, promise_id))
         case commands.Break(promise_id, reason):
             broken = promises.break_promise(services, team, user, promise_id, reason)
-            _reply(services, respond, broken)
+            _tell_outcome(services, answer, broken)
         case commands.Move(promise_id, phrase):
-            _reply(services, respond, promises.move(services, team, user, promise_id, phrase))
+            moved = promises.move(services, team, user, promise_id, phrase)
+            _tell_outcome(services, answer, moved)
         case commands.Snooze(promise_id, phrase):
             snoozed = promises.snooze(services, team, user, promise_id, phrase)
-            _say_snoozed(services, respond, snoozed)
+            _say_snoozed(services, answer, snoozed)
 
 
-def _capture_typed(
-    services: Services, command: dict[str, Any], text: str, respond: Respond
-) -> None:
+def _capture_typed(services: Services, command: dict[str, Any], text: str, answer: Answer) -> None:
     team, user, channel = command["team_id"], command["user_id"], command.get("channel_id")
     draft = promises.parse_promise(services, team, user, text)
     if isinstance(draft, Refusal):
-        refuse(respond, draft)
+        answer.say(draft)
         return
     promise = promises.capture(services, team, user, channel, draft)
-    respond_blocks(respond, _saved(services, promise), f"Saved promise #{promise.id}")
+    answer.blocks(_saved(services, promise), f"Saved promise #{promise.id}")
 
 
 def _today(services: Services, user: str) -> date:
@@ -115,31 +130,29 @@ def _saved(services: Services, promise: Promise) -> Blocks:
     return render.saved(promise, rollouts.rollout_for(services, promise))
 
 
-def _reply(services: Services, respond: Respond, result: Promise | Refusal) -> None:
+def _tell_outcome(services: Services, answer: Answer, result: Promise | Refusal) -> None:
     if isinstance(result, Refusal):
-        refuse(respond, result)
+        answer.say(result)
         return
     note = render.history(promises.history(services, result.id))
-    respond_blocks(respond, render.outcome(result, note), f"Promise #{result.id} updated")
+    answer.blocks(render.outcome(result, note), f"Promise #{result.id} updated")
 
 
 def _say_snoozed(
-    services: Services, respond: Respond, result: tuple[Promise, datetime | None] | Refusal
+    services: Services, answer: Answer, result: tuple[Promise, datetime | None] | Refusal
 ) -> None:
     if isinstance(result, Refusal):
-        refuse(respond, result)
+        answer.say(result)
         return
     promise, remind_at = result
     if remind_at is None:
-        say(
-            respond,
-            f":zzz: No reminder for promise #{promise.id}. Moving it turns reminders back on.",
+        answer.say(
+            f":zzz: No reminder for promise #{promise.id}. Moving it turns reminders back on."
         )
         return
     local = remind_at.astimezone(services.directory.timezone(promise.owner_id))
-    say(
-        respond,
-        f":alarm_clock: I'll remind you about promise #{promise.id} on {local:%A %d %B at %H:%M}.",
+    answer.say(
+        f":alarm_clock: I'll remind you about promise #{promise.id} on {local:%A %d %B at %H:%M}."
     )
 
 

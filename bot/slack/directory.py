@@ -64,6 +64,10 @@ class Directory:
         self._store(self._people, user_id, person)
         return person
 
+    def knows(self, user_id: str) -> bool:
+        """Whether what Slack said about this person is still cached (asking costs a call)."""
+        return self._cached(self._people, user_id)[0]
+
     def timezone(self, user_id: str) -> ZoneInfo:
         """The user's own zone, falling back to DEFAULT_TIMEZONE when Slack has none."""
         name = self.person(user_id).tz or self._default_timezone

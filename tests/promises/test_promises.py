@@ -218,3 +218,17 @@ def test_the_managers_query_reads_the_partial_index_that_migration_0008_builds_o
         plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {query}", params).all()
     database.dispose()
     assert any("USING INDEX ix_promises_team_owner_attention" in row.detail for row in plan), plan
+
+
+def test_once_the_reps_zone_is_known_a_promise_is_saved_and_confirmed_in_the_ack(
+    bot: RunningBot,
+) -> None:
+    """The first command asks Slack for the rep's zone, so its answer comes afterwards;
+    from then on the promise is stored before Slack hears back."""
+    first, _ = bot.slack.command("/promise", "Send the SOC 2 report to [Acme] by friday")
+    assert first.status == 200 and first.json() is None
+    assert "Saved promise #1" in json.dumps(bot.fake.wait_for("response_url")[-1])
+    second, _ = bot.slack.command("/promise", "Call back [Globex] by friday")
+    assert second.json()["text"] == "Saved promise #2"
+    assert [p.id for p in all_promises(bot)] == [1, 2]
+    assert len(bot.fake.calls_to("response_url")) == 1
