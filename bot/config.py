@@ -20,6 +20,12 @@ from storage.db import DEFAULT_DATABASE_URL
 
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 LOG_FORMATS = ("text", "json")
+# What .env.example holds: a server started with these could never talk to Slack.
+PLACEHOLDERS = {
+    "SLACK_BOT_TOKEN": "xoxb-your-bot-token",
+    "SLACK_SIGNING_SECRET": "your-signing-secret",
+    "DEALS_WEBHOOK_SECRET": "change-me",
+}
 
 
 class ConfigError(Exception):
@@ -47,7 +53,10 @@ class Settings:
 
 
 def load_settings(
-    environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None
+    environ: Mapping[str, str] | None = None,
+    dotenv_path: Path | None = None,
+    *,
+    needs_slack: bool = True,
 ) -> Settings:
     """Read settings from `.env` overlaid by the real environment (the environment wins)."""
     values: dict[str, str] = {}
@@ -55,17 +64,23 @@ def load_settings(
     if path.is_file():
         values.update({k: v for k, v in dotenv_values(path).items() if v is not None})
     values.update(os.environ if environ is None else environ)
-    return parse_settings(values)
+    return parse_settings(values, needs_slack=needs_slack)
 
 
-def parse_settings(values: Mapping[str, str]) -> Settings:
+def parse_settings(values: Mapping[str, str], *, needs_slack: bool = True) -> Settings:
+    """`needs_slack=False` for commands that only touch the database (`db upgrade`, `export`)."""
+
     def get(name: str) -> str | None:
         value = values.get(name, "").strip()
         return value or None
 
-    token = _required(get("SLACK_BOT_TOKEN"), "SLACK_BOT_TOKEN", "a bot token like xoxb-…")
-    if not token.startswith("xoxb-"):
-        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    for name in PLACEHOLDERS:
+        if get(name) == PLACEHOLDERS[name]:
+            raise ConfigError(
+                f"{name} is still the example value from .env.example: put your Slack app's "
+                "value in .env (README, 'Creating the Slack app')"
+            )
+    token = _bot_token(get("SLACK_BOT_TOKEN"), needs_slack)
     app_token = get("SLACK_APP_TOKEN")
     if app_token is not None and not app_token.startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp-")
@@ -83,6 +98,19 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         workers=_count(get("PERSPECTIVE_WORKERS"), "PERSPECTIVE_WORKERS", 8),
         queue_size=_count(get("PERSPECTIVE_QUEUE_SIZE"), "PERSPECTIVE_QUEUE_SIZE", 200),
     )
+
+
+def _bot_token(value: str | None, needed: bool) -> str:
+    if value is None and not needed:
+        return ""
+    token = _required(
+        value,
+        "SLACK_BOT_TOKEN",
+        "a bot token like xoxb-… (first time? `cp .env.example .env`, then fill it in)",
+    )
+    if not token.startswith("xoxb-"):
+        raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    return token
 
 
 def require_http_settings(settings: Settings) -> None:

@@ -11,6 +11,7 @@ import csv
 import gc
 import json
 import logging
+import os
 import signal
 import sys
 import threading
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         # The sandbox renders sample data only: it must work before anything is set up.
-        settings = load_settings() if args.needs_settings else None
+        settings = load_settings(needs_slack=args.needs_slack) if args.needs_settings else None
         configure_logging(settings.log_format if settings else "text")
         return args.run(settings, args)
     except ConfigError as error:
@@ -55,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as error:
         print(f"perspective: {error}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `perspective sandbox | head`: the reader has what it wanted.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except SQLAlchemyError as error:
         reason = str(getattr(error, "orig", None) or error).splitlines()[0]
         print(
@@ -69,20 +74,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="perspective", description="Perspective: the Slack bot between sales and marketing."
     )
-    parser.set_defaults(needs_settings=True)
+    parser.set_defaults(needs_settings=True, needs_slack=True)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    serve = commands.add_parser("serve", help="run the bot (Socket Mode or HTTP) and scheduler")
+    serve = commands.add_parser(
+        "serve",
+        help="run the bot (Socket Mode or HTTP) and scheduler",
+        description="Run the bot until stopped (Ctrl-C or SIGTERM): over Socket Mode when "
+        "SLACK_APP_TOKEN is set, else HTTP on PORT (POST /slack/events, POST /hooks/deals, "
+        "GET /healthz), with a scheduler tick every minute. Start one per core on one port.",
+    )
     serve.add_argument(
         "--http", action="store_true", help="use HTTP even if SLACK_APP_TOKEN is set"
     )
     serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduler ticks")
     serve.set_defaults(run=cmd_serve)
 
-    worker = commands.add_parser("worker", help="run only the scheduler (no Slack listeners)")
+    worker = commands.add_parser(
+        "worker",
+        help="run only the scheduler (no Slack listeners)",
+        description="Run scheduler ticks every minute until stopped, for deployments whose "
+        "web processes run `serve --no-scheduler`. Several workers never send twice.",
+    )
     worker.set_defaults(run=cmd_worker)
 
-    tick = commands.add_parser("tick", help="run one scheduler tick and exit")
+    tick = commands.add_parser(
+        "tick",
+        help="run one scheduler tick and exit",
+        description="Run one scheduler tick, as cron would: send what is due (reminders, "
+        "nudges, digests, win/loss prompts) and exit with 1 if a job failed. It really "
+        "sends, and what it sends is never sent again.",
+    )
     tick.add_argument("--now", type=parse_instant, help="the tick's instant (ISO-8601)")
     tick.set_defaults(run=cmd_tick)
 
@@ -95,13 +117,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    upgrade = db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
-    upgrade.set_defaults(run=cmd_db_upgrade)
+    upgrade = db_commands.add_parser(
+        "upgrade",
+        help="migrate the schema to the newest version",
+        description="Migrate DATABASE_URL's schema to the newest version (safe to run twice). "
+        "Run it once per release before starting the processes; SQLite migrates itself.",
+    )
+    upgrade.set_defaults(run=cmd_db_upgrade, needs_slack=False)
 
     digest = commands.add_parser("digest", help="post or preview a channel digest")
     digest_commands = digest.add_subparsers(dest="digest_command", required=True, metavar="ACTION")
     send = digest_commands.add_parser("send", help="post a subscription's current period now")
-    send.add_argument("--subscription", type=int, required=True, metavar="ID")
+    send.add_argument(
+        "--subscription",
+        type=int,
+        required=True,
+        metavar="ID",
+        help="the digest's number, as `/perspective digest list` shows it",
+    )
     send.add_argument("--force", action="store_true", help="post the last digest again")
     send.set_defaults(run=cmd_digest_send)
     preview = digest_commands.add_parser("preview", help="print a channel's digest as JSON")
@@ -120,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("kind", choices=sorted(exporters()), help="what to export")
     export.add_argument("--format", choices=["csv", "json"], default="csv")
     export.add_argument("--output", type=Path, help="write to this file instead of stdout")
-    export.set_defaults(run=cmd_export)
+    export.set_defaults(run=cmd_export, needs_slack=False)
 
     sandbox_command = commands.add_parser(
         "sandbox",
