@@ -15,8 +15,8 @@ from handlers.teams import team
 
 HELP = f"""*Perspective set-up* (admins)
 • `/perspective team @manager @rep1 @rep2` — who reports to whom (`team @manager` shows a team)
-• `/perspective rollout add sso "SSO integration" 2026-12-01` — a launch promises can need
-• `/perspective rollout move sso 2027-02-01` — new date; promises it now misses are flagged at once
+• `/perspective rollout add sso "SSO integration" end of quarter` — a launch promises can need
+• `/perspective rollout move sso in 6 weeks` — new date; promises it now misses are flagged at once
 • `/perspective rollout list` — rollouts and their dates
 • `/perspective deal won|lost "<deal name>" [Account] @owner $amount` — record a closed deal; `deal help` for more
 • `/perspective settings win-prompts on|off` — ask about won deals too, or only lost ones
@@ -26,6 +26,18 @@ HELP = f"""*Perspective set-up* (admins)
 # A subcommand gets the services, the command payload, the words after the
 # subcommand (raw text, mentions still escaped) and respond().
 Subcommand = Callable[[Services, dict[str, Any], str, Respond], None]
+
+
+FOR_EVERYONE = (
+    "*What you can do*: `/fieldnote help` (capture what customers say) and `/promise help` "
+    "(commitments to customers). The set-up below is for workspace admins and the people "
+    "in PERSPECTIVE_ADMINS.\n\n"
+)
+
+
+def _help_for(services: Services, user_id: str) -> str:
+    """Everyone learns their own commands first; admins go straight to the set-up."""
+    return HELP if services.is_admin(user_id) else FOR_EVERYONE + HELP
 
 
 def subcommands() -> dict[str, Subcommand]:
@@ -52,6 +64,10 @@ def run(services: Services, command: dict[str, Any], respond: Respond) -> None:
         prefix = (
             "" if word.lower() in ("", "help") else f"`{word[:40]}` isn't a /perspective command.\n"
         )
-        reply(respond, text=prefix + HELP, response_type="ephemeral")
+        reply(
+            respond,
+            text=prefix + _help_for(services, command["user_id"]),
+            response_type="ephemeral",
+        )
         return
     route(services, command, rest.strip(), respond)

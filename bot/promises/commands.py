@@ -10,7 +10,7 @@ from bot.promises import dates
 from bot.refusals import Refusal
 
 SUBCOMMANDS = ("list", "kept", "broken", "move", "snooze", "help")
-EXAMPLE = "`/promise SSO support to [Acme Corp] by 2026-12-15 needs:sso`"
+EXAMPLE = "`/promise SSO support to [Acme Corp] by end of month needs:sso`"
 
 
 @dataclass(frozen=True)

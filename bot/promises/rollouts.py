@@ -26,8 +26,8 @@ from storage.promises import OPEN, Promise
 from storage.rollouts import MoveOutcome, Rollout, RolloutMove
 
 KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-ADD_EXAMPLE = '`/perspective rollout add sso "SSO integration" 2026-12-01`'
-MOVE_EXAMPLE = "`/perspective rollout move sso 2027-02-01`"
+ADD_EXAMPLE = '`/perspective rollout add sso "SSO integration" end of quarter`'
+MOVE_EXAMPLE = "`/perspective rollout move sso in 6 weeks`"
 USAGE = (
     f"Rollouts: {ADD_EXAMPLE}, {MOVE_EXAMPLE}, `/perspective rollout list`. "
     f"Dates: {dates.EXAMPLES}."

@@ -170,7 +170,7 @@ def _known_rollout(services: Services, team_id: str, draft: PromiseDraft) -> Pro
     listing = ", ".join(f"`{k}`" for k in known[:20]) if known else "none yet"
     return Refusal(
         f"There is no rollout `{key[:64]}`. Known rollouts: {listing}. "
-        'An admin adds one with `/perspective rollout add sso "SSO integration" 2026-12-01`; '
+        'An admin adds one with `/perspective rollout add sso "SSO integration" end of quarter`; '
         f"or leave out `needs:`, e.g. {EXAMPLE}",
         field="rollout",
     )

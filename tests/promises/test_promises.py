@@ -88,7 +88,7 @@ def test_bad_input_gets_a_correct_example_and_stores_nothing(
 
 def test_refusals_for_dates_show_a_working_example(bot: RunningBot) -> None:
     shown = promise_cmd(bot, "SSO to [Acme] by someday", REP)["text"]
-    assert "/promise SSO support to [Acme Corp] by 2026-12-15 needs:sso" in shown
+    assert "/promise SSO support to [Acme Corp] by end of month needs:sso" in shown
     assert "`end of month`" in shown
 
 

@@ -247,3 +247,18 @@ def test_perspective_help_lists_team_and_rollout_commands(bot: RunningBot) -> No
     shown = perspective(bot, "help", user=REP)["text"]
     for command in ("team @manager", "rollout add", "rollout move", "rollout list"):
         assert command in shown
+
+
+def test_perspective_help_starts_with_what_a_rep_can_do_and_admins_go_straight_to_set_up(
+    bot: RunningBot,
+) -> None:
+    for_rep = perspective(bot, "help", user=REP)["text"]
+    assert for_rep.startswith("*What you can do*: `/fieldnote help`")
+    assert perspective(bot, "help", user=ADMIN)["text"].startswith("*Perspective set-up*")
+
+
+def test_the_examples_in_the_set_up_help_work_as_written(bot: RunningBot) -> None:
+    """Examples with dates in them must not fall into the past as the calendar moves on."""
+    added = perspective(bot, 'rollout add sso "SSO integration" end of quarter')["text"]
+    assert added.startswith(":rocket: Rollout `sso`")
+    assert "moved from" in perspective(bot, "rollout move sso in 6 weeks")["text"]
