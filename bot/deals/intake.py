@@ -25,7 +25,7 @@ from bot.config import SLACK_USER_ID
 from bot.deals import winloss
 from bot.delivery import SEND_ERRORS as SLACK_ERRORS
 from bot.services import Services
-from storage import deals, workspace_settings
+from storage import deal_intake, workspace_settings
 from storage.db import Database
 from storage.deals import LOST, WON, NewDeal, Recorded
 
@@ -328,7 +328,7 @@ def record(services: Services, team_id: str, fields: DealFields, source: str) ->
         source=source,
     )
     prompt = wants_prompt(services, team_id, fields.outcome, closed_at)
-    recorded = deals.record_deal(services.db, new, prompt, now)
+    recorded = deal_intake.record_deal(services.db, new, prompt, now)
     if recorded.closure is None:
         return Intake(recorded, "duplicate")
     winloss.prompt_soon(services, recorded.closure, recorded.replaced, claimed=True)
