@@ -234,10 +234,9 @@ workspace = Workspace()
 def warm(services: Services) -> None:
     """Ask at start what the first webhook would otherwise ask while a burst waits.
 
-    The workspace is one Slack call that every request of a burst queues behind
-    (a few hundred ms against the real Slack), and each of them would also read the
-    win-prompt switch before the first read was remembered. Slack not answering yet
-    is not fatal: the first deal asks again.
+    The workspace is one Slack call every request of a burst would queue behind, and
+    each would read the win-prompt switch before the first read was remembered. Slack
+    not answering yet is not fatal: the first deal asks again.
     """
     if not services.settings.deals_webhook_secret:
         return
