@@ -62,12 +62,8 @@ class Database:
     def autocommit(self) -> Iterator[PoolProxiedConnection]:
         """A pooled PostgreSQL driver connection on which each statement commits on its own.
 
-        For hot paths written as one statement (writes chained in a WITH): sent
-        alone it is one round trip, where a transaction adds a BEGIN and a COMMIT.
-        The caller drives the driver itself and translates its errors
-        (`storage.group_commit`): SQLAlchemy's connection and result objects cost
-        more per statement than psycopg's work, and switching a connection of the
-        main pool to autocommit and back cost as much again.
+        For the batched deal intake (`storage.group_commit`), one statement that commits
+        on its own in one round trip; the caller drives the driver and translates its errors.
         """
         assert self._autocommit is not None, "SQLite has no writes in WITH; use session()"
         connection = self._autocommit.raw_connection()
@@ -79,10 +75,8 @@ class Database:
     def warm(self) -> None:
         """Do before the first request what the first burst would otherwise queue for.
 
-        SQLAlchemy configures the ORM mappers on the first query, under one global
-        lock, and each new connection costs a few milliseconds to open. A process
-        that met a burst of 50 requests cold made every one of them wait for both:
-        its first answers took 250-300 ms instead of about 40.
+        The ORM mappers are configured on the first query under one global lock, and
+        each new connection takes milliseconds to open: a cold burst would wait for both.
         """
         configure_mappers()
         for engine in self.engines:

@@ -9,16 +9,14 @@ autoincrement ids and timestamps so digests can track what they already showed.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
 
 from sqlalchemy import (
     Boolean,
     ColumnElement,
-    Connection,
     ForeignKey,
     Index,
     Numeric,
@@ -29,32 +27,24 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    insert,
     select,
-    text,
     update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import (
     Mapped,
-    Session,
-    configure_mappers,
     joinedload,
     mapped_column,
     relationship,
 )
-from sqlalchemy.sql.elements import TextClause
 
-from storage import claims, group_commit
+from storage import claims
 from storage.base import Base, UTCDateTime
 from storage.db import Database
 
 WON, LOST = "won", "lost"
 # What a resend may change about a deal (with its outcome); the rest is fixed at first sight.
 DEAL_VALUES = ("name", "account", "amount", "currency", "outcome", "owner_id", "owner_email")
-
-
-M = TypeVar("M", bound=Base)
 
 
 class Deal(Base):
@@ -201,262 +191,6 @@ def prompt_claim_key(closure_id: int, owner_id: str | None) -> str:
     return f"{PROMPT_CLAIM}:{closure_id}:{owner_id}"
 
 
-def record_deal(db: Database, new: NewDeal, wants_prompt: bool, now: datetime) -> Recorded:
-    """Store a closed deal idempotently on (team, deal_id).
-
-    The unique constraint decides between two first sends of the same deal; a
-    conditional update on the current outcome decides between two sends of a
-    changed outcome, so each outcome is recorded (and prompted) exactly once.
-    A closure that wants a prompt has its prompt claimed in the same transaction
-    (`prompt_claim_key`): whoever stored it sends it without claiming again, and
-    if that process dies first, the claim's lease hands the prompt to a tick.
-    """
-    wants_prompt = wants_prompt and new.owner_id is not None
-    recorded = _record_if_new(db, new, wants_prompt, now)
-    if recorded is not None:
-        return recorded
-    with db.session() as session:
-        return _record_known(session, new, wants_prompt, now)
-
-
-# Built once and run on the session's connection: intake runs for every webhook,
-# and skipping the unit of work and per-call statement building halves its cost.
-_FIND_DEAL = select(*(c for c in Deal.__table__.columns)).where(
-    Deal.team_id == bindparam("team_id"), Deal.deal_id == bindparam("deal_id")
-)
-_CHANGE_OUTCOME = (
-    update(Deal)
-    .where(Deal.id == bindparam("ref"), Deal.outcome != bindparam("new_outcome"))
-    .values({name: bindparam(name) for name in DEAL_VALUES})
-)
-_SUPERSEDE = (
-    update(DealClosure)
-    .where(DealClosure.deal_ref == bindparam("ref"), DealClosure.superseded_at.is_(None))
-    .values(superseded_at=bindparam("now", type_=UTCDateTime()))
-)
-
-
-def _insert_new_deal() -> TextClause:
-    """SQLite: INSERT … ON CONFLICT DO NOTHING RETURNING id.
-
-    A new deal is stored in one round trip; a known one (or one another request is
-    inserting right now: the insert waits for it) returns no row and is looked up.
-    Written as text with typed parameters because the dialect's on-conflict
-    construct cannot be cached and would be compiled again for every webhook.
-    (PostgreSQL inserts deals in batches: `_new_closures_sql`.)
-    """
-    names = ", ".join(c.name for c in _DEAL_COLUMNS)
-    values = ", ".join(f":{c.name}" for c in _DEAL_COLUMNS)
-    sql = (
-        f"INSERT INTO deals ({names}) VALUES ({values}) "
-        "ON CONFLICT (team_id, deal_id) DO NOTHING RETURNING id"
-    )
-    return text(sql).bindparams(*(bindparam(c.name, type_=c.type) for c in _DEAL_COLUMNS))
-
-
-_DEAL_COLUMNS = [c for c in Deal.__table__.columns if c.name != "id"]
-
-
-_INSERT_NEW_DEAL = _insert_new_deal()
-_INSERT_CLOSURE = insert(DealClosure).returning(DealClosure.id)
-
-
-_CLOSURE_COLUMNS = (
-    "team_id",
-    "deal_ref",
-    "outcome",
-    "owner_id",
-    "closed_at",
-    "created_at",
-    "wants_prompt",
-)
-
-
-def _new_closures_sql() -> group_commit.BatchStatement:
-    """PostgreSQL: deals, their closures and prompt claims for a whole batch, one statement.
-
-    Returns (n, deal id, closure id) for each deal stored, and (n, deal id, NULL, the
-    stored deal's columns) for each deal stored before, so that a plain resend costs
-    no more round trips. The stored deals are read from the statement's snapshot: a
-    deal another transaction committed meanwhile returns no row, and is looked up
-    afterwards. Each is looked up by its key in a LATERAL subquery that cannot be
-    turned into a join: a prepared plan made while the table was small would
-    otherwise read the whole table for every batch. The claim's key is
-    `prompt_claim_key` spelled in SQL (the deal tests check the two agree). Rows are
-    inserted in the batch's order, so that two processes take the unique index's
-    locks in the same order.
-    """
-    deal_columns = ", ".join(c.name for c in _DEAL_COLUMNS)
-    closure_values = ", ".join(
-        "d.id" if c == "deal_ref" else f"input.{c}" for c in _CLOSURE_COLUMNS
-    )
-    sql = f"""
-        WITH input AS ({{input}}),
-        new_deal AS (
-            INSERT INTO deals ({deal_columns})
-            SELECT {deal_columns} FROM input ORDER BY n
-            ON CONFLICT (team_id, deal_id) DO NOTHING RETURNING id, team_id, deal_id
-        ),
-        new_closure AS (
-            INSERT INTO deal_closures ({", ".join(_CLOSURE_COLUMNS)})
-            SELECT {closure_values}
-            FROM new_deal d JOIN input USING (team_id, deal_id) ORDER BY n
-            RETURNING id, deal_ref, team_id, owner_id, created_at, wants_prompt
-        ),
-        prompt_claim AS (
-            INSERT INTO claims (key, team_id, claimed_at, attempts)
-            SELECT '{PROMPT_CLAIM}:' || id || ':' || owner_id, team_id, created_at, 1
-            FROM new_closure WHERE wants_prompt
-        )
-        SELECT input.n, known.id, NULL, {", ".join(f"known.{c}" for c in _KNOWN_COLUMNS)}
-        FROM input CROSS JOIN LATERAL (
-            SELECT * FROM deals
-            WHERE deals.team_id = input.team_id AND deals.deal_id = input.deal_id LIMIT 1
-        ) known
-        UNION ALL
-        SELECT input.n, c.deal_ref, c.id, {", ".join("NULL" for _ in _KNOWN_COLUMNS)}
-        FROM new_closure c JOIN new_deal d ON d.id = c.deal_ref
-        JOIN input ON input.team_id = d.team_id AND input.deal_id = d.deal_id"""
-    closure = DealClosure.__table__.columns
-    columns = {c.name: c.type for c in [*_DEAL_COLUMNS, closure.closed_at, closure.wants_prompt]}
-    return group_commit.BatchStatement(sql, columns, returns_rows=True)
-
-
-# What a resend is answered with, read in the intake's statement (all but the key).
-_KNOWN_COLUMNS = [c.name for c in _DEAL_COLUMNS if c.name not in ("team_id", "deal_id")]
-_NEW_CLOSURES = _new_closures_sql()
-
-
-def _deal_values(new: NewDeal) -> dict[str, object]:
-    return {name: getattr(new, name) for name in DEAL_VALUES}
-
-
-def _record_if_new(
-    db: Database, new: NewDeal, wants_prompt: bool, now: datetime
-) -> Recorded | None:
-    """A deal seen for the first time, stored with its closure; None when the deal is known.
-
-    On PostgreSQL one statement does it all, and the intakes of a burst share a
-    transaction (`storage.group_commit`); it also answers a resend of the outcome
-    already stored, which changes nothing. SQLite cannot write in a WITH, so there
-    the same rows are inserted one by one in a transaction.
-    """
-    created = {"team_id": new.team_id, "deal_id": new.deal_id, "source": new.source}
-    created |= {"created_at": now, **_deal_values(new)}
-    if db.is_sqlite:
-        with db.session() as session:
-            return _insert_one_by_one(session.connection(), created, new, wants_prompt, now)
-    params = {**created, "closed_at": new.closed_at, "wants_prompt": wants_prompt}
-    row = group_commit.grouped(db, _NEW_CLOSURES, order=_by_deal).run(params)
-    if row is None:
-        return None
-    deal_ref, closure_id, *known = row
-    if closure_id is None:
-        return _resent(deal_ref, known, new)
-    deal = as_stored(Deal, id=deal_ref, **created)
-    return Recorded(deal, _closure(closure_id, deal, new, wants_prompt, now))
-
-
-def _resent(deal_ref: int, known: list[Any], new: NewDeal) -> Recorded | None:
-    """A known deal sent again with the outcome it has: answered as stored. A changed
-    outcome returns None, for `_record_known` to decide under its conditional update."""
-    stored = dict(zip(_KNOWN_COLUMNS, known, strict=True))
-    if stored["outcome"] != new.outcome:
-        return None
-    stored["created_at"] = stored["created_at"].astimezone(UTC)
-    deal = as_stored(Deal, id=deal_ref, team_id=new.team_id, deal_id=new.deal_id, **stored)
-    return Recorded(deal, None)
-
-
-def _by_deal(params: Mapping[str, Any]) -> tuple[str, str]:
-    return params["team_id"], params["deal_id"]
-
-
-def _insert_one_by_one(
-    connection: Connection,
-    created: dict[str, object],
-    new: NewDeal,
-    wants_prompt: bool,
-    now: datetime,
-) -> Recorded | None:
-    inserted = connection.execute(_INSERT_NEW_DEAL, created).scalar()
-    if inserted is None:
-        return None
-    deal = as_stored(Deal, id=inserted, **created)
-    return Recorded(deal, _add_closure(connection, deal, new, wants_prompt, now))
-
-
-def _record_known(session: Session, new: NewDeal, wants_prompt: bool, now: datetime) -> Recorded:
-    """A resend (nothing to do) or a changed outcome (a new closure replaces the open ones)."""
-    connection = session.connection()
-    key = {"team_id": new.team_id, "deal_id": new.deal_id}
-    deal = as_stored(Deal, **connection.execute(_FIND_DEAL, key).one()._mapping)
-    changed = {"ref": deal.id, "new_outcome": new.outcome, **_deal_values(new)}
-    if connection.execute(_CHANGE_OUTCOME, changed).rowcount != 1:
-        # The outcome was already this one: the conditional update decided, not the read.
-        deal.outcome = new.outcome
-        return Recorded(deal, None)
-    replaced = session.scalars(
-        select(DealClosure).where(
-            DealClosure.deal_ref == deal.id,
-            DealClosure.superseded_at.is_(None),
-            DealClosure.prompt_ts.is_not(None),
-            _unanswered(),
-        )
-    ).all()
-    connection.execute(_SUPERSEDE, {"ref": deal.id, "now": now})
-    for name, value in _deal_values(new).items():
-        setattr(deal, name, value)
-    closure = _add_closure(connection, deal, new, wants_prompt, now)
-    return Recorded(deal, closure, outcome_changed=True, replaced=list(replaced))
-
-
-def _add_closure(
-    connection: Connection, deal: Deal, new: NewDeal, wants_prompt: bool, now: datetime
-) -> DealClosure:
-    """Insert the closure and claim its prompt."""
-    closure = _closure(None, deal, new, wants_prompt, now)
-    values = {c: getattr(closure, c) for c in _CLOSURE_COLUMNS}
-    closure.id = connection.execute(_INSERT_CLOSURE, values).scalar_one()
-    if wants_prompt:
-        claims.claim_in(connection, new.team_id, prompt_claim_key(closure.id, new.owner_id), now)
-    return closure
-
-
-def _closure(
-    closure_id: int | None, deal: Deal, new: NewDeal, wants_prompt: bool, now: datetime
-) -> DealClosure:
-    """The closure as stored: detached, complete, and not yet prompted."""
-    return as_stored(
-        DealClosure,
-        id=closure_id,
-        deal=deal,
-        answer=None,
-        team_id=new.team_id,
-        deal_ref=deal.id,
-        outcome=new.outcome,
-        owner_id=new.owner_id,
-        closed_at=new.closed_at,
-        created_at=now,
-        wants_prompt=wants_prompt,
-    )
-
-
-def as_stored(model: type[M], **values: object) -> M:
-    """An instance of `model` holding a row just written, built the way a query loads one.
-
-    The values go straight into the instance's state. A constructor would fire an
-    attribute event per value and keep each back-reference in step (a closure's `deal`
-    and `answer`): 76 µs for a deal and its closure against 4 µs this way, paid by
-    every webhook. Such instances are read as data and never added to a session. The
-    mappers must be configured first, as a constructor would see to (a no-op after).
-    """
-    configure_mappers()
-    instance = model.__mapper__.class_manager.new_instance()
-    instance.__dict__.update(values)
-    return instance
-
-
 def get_closure(db: Database, team_id: str, closure_id: int) -> DealClosure | None:
     with db.session() as session:
         return session.scalar(
@@ -470,7 +204,7 @@ def closure_by_id(db: Database, closure_id: int) -> DealClosure | None:
         return session.get(DealClosure, closure_id)
 
 
-def _unanswered():
+def unanswered():
     return ~exists().where(DealAnswer.closure_id == DealClosure.id)
 
 
@@ -478,7 +212,7 @@ def _open():
     return (
         DealClosure.wants_prompt.is_(True),
         DealClosure.superseded_at.is_(None),
-        _unanswered(),
+        unanswered(),
     )
 
 
@@ -554,62 +288,19 @@ _MARK_PROMPTED = (
 )
 
 
-def _prompted_sql() -> group_commit.BatchStatement:
-    """PostgreSQL: where each prompt of a batch went, and its claim done, in one statement.
-
-    An UPDATE's own table cannot be read through a LATERAL lookup, so the statement
-    is planned for each batch (not prepared: a plan made while the tables were small
-    reads them whole, for as long as its connection lives), and the `= ANY(ARRAY(…))`
-    conditions repeat the joins as key conditions: joined only to the batch, which
-    PostgreSQL guesses at 100 rows, a scan of the table would look cheaper.
-    """
-    sql = """
-        WITH input AS ({input}),
-        prompted AS (
-            UPDATE deal_closures SET
-                prompt_channel = input.channel, prompt_ts = input.ts, prompted_at = input.now
-            FROM input WHERE deal_closures.id = input.closure_id
-            AND deal_closures.id = ANY(ARRAY(SELECT closure_id FROM input))
-        )
-        UPDATE claims SET done_at = input.now, result = input.ts
-        FROM input WHERE claims.key = input.claim_key
-        AND claims.key = ANY(ARRAY(SELECT claim_key FROM input))"""
-    closure, claim = DealClosure.__table__.columns, claims.Claim.__table__.columns
-    columns = {
-        "closure_id": closure.id.type,
-        "channel": closure.prompt_channel.type,
-        "ts": closure.prompt_ts.type,
-        "now": closure.prompted_at.type,
-        "claim_key": claim.key.type,
-    }
-    return group_commit.BatchStatement(sql, columns, returns_rows=False, prepared=False)
-
-
-_PROMPTED = _prompted_sql()
-
-
 def mark_prompted(
     db: Database, closure_id: int, sent: tuple[str, str] | None, now: datetime, claim_key: str
 ) -> None:
     """Record where the prompt DM went (`sent` = channel, ts; None when nobody could be
-    asked) and complete its claim, at once: it runs once per deal, so on PostgreSQL it
-    joins the other prompts' marks in one transaction (`storage.group_commit`)."""
+    asked) and complete its claim, in one transaction."""
     if sent is None:
         claims.complete(db, claim_key, now)
         return
     channel, ts = sent
     params = {"closure_id": closure_id, "channel": channel, "ts": ts, "now": now}
-    if db.is_sqlite:
-        with db.session() as session:
-            session.connection().execute(_MARK_PROMPTED, params)
-            claims.complete_in(session.connection(), claim_key, now, ts)
-        return
-    group = group_commit.grouped(db, _PROMPTED, order=_by_closure)
-    group.run({**params, "claim_key": claim_key})
-
-
-def _by_closure(params: Mapping[str, Any]) -> int:
-    return params["closure_id"]
+    with db.session() as session:
+        session.connection().execute(_MARK_PROMPTED, params)
+        claims.complete_in(session.connection(), claim_key, now, ts)
 
 
 def mark_reminded(db: Database, closure_id: int, step: int, now: datetime) -> None:
@@ -834,7 +525,7 @@ def closures_since(db: Database, team_id: str, since: datetime) -> tuple[int, in
         recorded, waiting = session.execute(
             select(
                 func.count(DealClosure.id),
-                func.coalesce(func.sum(case((_unanswered(), 1), else_=0)), 0),
+                func.coalesce(func.sum(case((unanswered(), 1), else_=0)), 0),
             ).where(
                 DealClosure.team_id == team_id,
                 DealClosure.created_at >= since,

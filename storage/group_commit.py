@@ -1,19 +1,9 @@
 """Group commit: concurrent runs of one hot write share a statement, a transaction and a round trip.
 
-Under a burst of webhooks every request ran its own INSERT: its own round trip,
-its own commit (a WAL flush), its own PostgreSQL backend woken up, its own parse
-and plan. Most of a request's cost was that, and with dozens of backends and
-threads on a few cores the unlucky requests waited far longer than the rest.
-Here the requests that arrive while a batch is being written wait, and go
-together in the next one: a single statement that reads the batch from one
-parameter, a JSON array with a row per caller (`BatchStatement`). PostgreSQL
-parses and plans it once per connection (psycopg prepares it) and commits once,
-whatever the size. (One query string of a statement per caller cost the
-database four times as much per row: each statement was parsed and planned
-again. A typed array per column cost the serving process more to dump than the
-rest of the batch. A pipelined `executemany` waits on the socket several times
-per batch, and under load each wait is another turn in the queue for the
-interpreter lock.)
+The requests that arrive while a batch is being written wait and go together in the
+next one: a single statement that reads the batch from one parameter, a JSON array
+with a row per caller (`BatchStatement`), parsed and planned once per connection and
+committed once whatever its size.
 
 No extra thread: a caller that finds fewer than `WRITERS` batches being written
 becomes a *leader*: it writes everything queued (its own call included), hands

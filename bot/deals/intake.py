@@ -25,7 +25,7 @@ from bot.config import SLACK_USER_ID
 from bot.deals import winloss
 from bot.delivery import SEND_ERRORS as SLACK_ERRORS
 from bot.services import Services
-from storage import deals, workspace_settings
+from storage import deal_intake, workspace_settings
 from storage.db import Database
 from storage.deals import LOST, WON, NewDeal, Recorded
 
@@ -234,10 +234,9 @@ workspace = Workspace()
 def warm(services: Services) -> None:
     """Ask at start what the first webhook would otherwise ask while a burst waits.
 
-    The workspace is one Slack call that every request of a burst queues behind
-    (a few hundred ms against the real Slack), and each of them would also read the
-    win-prompt switch before the first read was remembered. Slack not answering yet
-    is not fatal: the first deal asks again.
+    The workspace is one Slack call every request of a burst would queue behind, and
+    each would read the win-prompt switch before the first read was remembered. Slack
+    not answering yet is not fatal: the first deal asks again.
     """
     if not services.settings.deals_webhook_secret:
         return
@@ -328,7 +327,7 @@ def record(services: Services, team_id: str, fields: DealFields, source: str) ->
         source=source,
     )
     prompt = wants_prompt(services, team_id, fields.outcome, closed_at)
-    recorded = deals.record_deal(services.db, new, prompt, now)
+    recorded = deal_intake.record_deal(services.db, new, prompt, now)
     if recorded.closure is None:
         return Intake(recorded, "duplicate")
     winloss.prompt_soon(services, recorded.closure, recorded.replaced, claimed=True)

@@ -60,10 +60,8 @@ class PromptQueue:
     releases its claim and the tick's `send_unsent_prompts` retries it; one dropped
     on shutdown releases its claim the same way.
 
-    A burst of deals queues thousands of prompts while the requests go first (see
-    `bot.foreground`), so a queued prompt is one plain tuple: a thread pool's future
-    per prompt (a lock, a condition, a work item: ~15 objects more) made the
-    collector's full passes over that queue 50-85 ms pauses mid-burst.
+    A burst queues thousands of prompts while requests go first (`bot.foreground`), so a
+    queued prompt is one plain tuple: futures would give the garbage collector far more to scan.
     """
 
     # Each prompt first waits for a moment with no HTTP request in flight in this

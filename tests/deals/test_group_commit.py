@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import DataError, OperationalError
 
-from storage import deals, group_commit
+from storage import deal_batch, deal_intake, deals, group_commit
 from storage.claims import Claim
 from storage.db import Database
 from storage.deals import Deal, DealClosure, NewDeal, Recorded
@@ -107,7 +107,7 @@ def _wait_until(condition: Callable[[], bool]) -> None:
 
 
 def record(db: Database, deal: NewDeal) -> Callable[[], Recorded]:
-    return lambda: deals.record_deal(db, deal, True, NOW)
+    return lambda: deal_intake.record_deal(db, deal, True, NOW)
 
 
 def test_callers_queued_behind_a_write_share_one_transaction(
@@ -153,26 +153,6 @@ def test_a_bad_row_fails_only_its_own_caller(pg: Database, monkeypatch: pytest.M
     assert stored == ["crm-1", "crm-2", "crm-4"]
 
 
-def test_prompted_marks_go_together_too(pg: Database, monkeypatch: pytest.MonkeyPatch) -> None:
-    closures = [deals.record_deal(pg, new_deal(f"crm-{n}"), True, NOW).closure for n in range(4)]
-    batches = Batches(monkeypatch)
-
-    def mark(index: int) -> Callable[[], None]:
-        closure = closures[index]
-        assert closure is not None
-        key = deals.prompt_claim_key(closure.id, "U0REP")
-        return lambda: deals.mark_prompted(pg, closure.id, ("D0REP", f"1.{index}"), NOW, key)
-
-    batches.run(mark(0), [mark(1), mark(2), mark(3)])
-
-    assert batches.sizes == [3]
-    with pg.session() as session:
-        marked = {c.id: c.prompt_ts for c in session.scalars(select(DealClosure))}
-        done = session.scalar(select(func.count()).where(Claim.done_at.is_not(None)))
-    assert marked == {c.id: f"1.{i}" for i, c in enumerate(closures) if c is not None}
-    assert done == 4
-
-
 def test_many_callers_with_several_writers_each_get_their_own_row(
     pg: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -180,7 +160,7 @@ def test_many_callers_with_several_writers_each_get_their_own_row(
     results: dict[str, Recorded] = {}
 
     def send(deal_id: str) -> None:
-        results[deal_id] = deals.record_deal(pg, new_deal(deal_id), True, NOW)
+        results[deal_id] = deal_intake.record_deal(pg, new_deal(deal_id), True, NOW)
 
     threads = [threading.Thread(target=send, args=(f"crm-{n}",)) for n in range(40)]
     for thread in threads:
@@ -239,26 +219,19 @@ def test_missing_values_go_through_a_batch_as_nulls(
     assert claimed == 1  # only crm-1 has an owner to ask
 
 
-def test_the_intake_is_prepared_once_and_prompt_marks_are_planned_every_time(
-    pg: Database,
-) -> None:
-    """Calls one after another reuse one pooled connection: the intake's statement is
-    prepared there, the prompt marks' never (their plan must follow the tables' growth)."""
-    closures = [deals.record_deal(pg, new_deal(f"crm-{n}"), True, NOW).closure for n in range(8)]
-    for index, closure in enumerate(closures):
-        assert closure is not None
-        key = deals.prompt_claim_key(closure.id, "U0REP")
-        deals.mark_prompted(pg, closure.id, ("D0REP", f"1.{index}"), NOW, key)
+def test_the_intake_is_prepared_once(pg: Database) -> None:
+    """Calls one after another reuse one pooled connection, where the intake is prepared."""
+    for n in range(8):
+        deal_intake.record_deal(pg, new_deal(f"crm-{n}"), True, NOW)
 
     with pg.autocommit() as connection, connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         statements = [statement for (statement,) in cursor.fetchall()]
     assert sum("INSERT INTO deals" in s for s in statements) == 1
-    assert not any("UPDATE deal_closures" in s for s in statements)
 
 
 def test_a_lost_connection_fails_its_batch_once_and_is_replaced(pg: Database) -> None:
-    deals.record_deal(pg, new_deal("crm-1"), True, NOW)  # leaves a connection in the pool
+    deal_intake.record_deal(pg, new_deal("crm-1"), True, NOW)  # leaves a connection in the pool
     with pg.engine.connect() as connection:
         connection.execute(
             text(
@@ -268,38 +241,31 @@ def test_a_lost_connection_fails_its_batch_once_and_is_replaced(pg: Database) ->
         )
 
     with pytest.raises(OperationalError):
-        deals.record_deal(pg, new_deal("crm-2"), True, NOW)
-    retried = deals.record_deal(pg, new_deal("crm-2"), True, NOW)
+        deal_intake.record_deal(pg, new_deal("crm-2"), True, NOW)
+    retried = deal_intake.record_deal(pg, new_deal("crm-2"), True, NOW)
 
     assert retried.closure is not None
     with pg.session() as session:
         assert sorted(session.scalars(select(Deal.deal_id))) == ["crm-1", "crm-2"]
 
 
-def test_a_resend_finds_its_deal_by_the_unique_key_even_on_plans_made_early(
+def test_the_batch_finds_deals_by_the_unique_key_even_on_plans_made_early(
     pg: Database,
 ) -> None:
     """A prepared statement's generic plan, made while the table was small, lives as long
-    as its connection: it must not be one that reads every deal of the team (the
-    lookup of a resend) or the whole table (the intake's batch statement)."""
+    as its connection: it must not be one that reads the whole table."""
     base_url = pg.url.render_as_string(hide_password=False)
     with throwaway_postgres(base_url, "perspective_plan") as url:
         db = Database(url)
         db.upgrade()
         for n in range(20):
-            deals.record_deal(db, new_deal(f"crm-{n}", owner_id=f"U0REP{n % 3}"), True, NOW)
-        dialect = db.engine.dialect
-        lookup = str(deals._FIND_DEAL.compile(dialect=dialect))
-        intake = group_commit.grouped(db, deals._NEW_CLOSURES, order=deals._by_deal).sql
+            deal_intake.record_deal(db, new_deal(f"crm-{n}", owner_id=f"U0REP{n % 3}"), True, NOW)
+        intake = group_commit.grouped(db, deal_batch.NEW_CLOSURES, order=deal_batch.by_deal).sql
         batch = json.dumps([{"team_id": TEAM, "deal_id": "crm-3"}])
         with db.engine.connect() as connection:
             connection.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
-            lookup_plan = generic_plan(
-                connection, lookup % {"team_id": "$1", "deal_id": "$2"}, f"'{TEAM}', 'crm-3'"
-            )
             intake_plan = generic_plan(connection, intake % {"batch": "$1"}, f"'{batch}'")
         db.dispose()
-    assert "uq_deals_team_deal" in lookup_plan, lookup_plan
     assert "Index Scan using uq_deals_team_deal on deals" in intake_plan, intake_plan
     assert "Seq Scan on deals" not in intake_plan, intake_plan
 
@@ -316,7 +282,7 @@ def columns_of(instance: Deal | DealClosure) -> dict[str, Any]:
 
 
 def test_an_intake_answers_with_its_deal_and_closure_exactly_as_stored(db: Database) -> None:
-    first = deals.record_deal(db, new_deal("as-stored"), True, NOW)
+    first = deal_intake.record_deal(db, new_deal("as-stored"), True, NOW)
     assert first.closure is not None
     stored = deals.closure_by_id(db, first.closure.id)
     assert stored is not None
@@ -324,6 +290,6 @@ def test_an_intake_answers_with_its_deal_and_closure_exactly_as_stored(db: Datab
     assert columns_of(first.closure.deal) == columns_of(stored.deal)
     assert first.closure.answer is None and first.closure.is_open
 
-    resent = deals.record_deal(db, new_deal("as-stored"), True, NOW)
+    resent = deal_intake.record_deal(db, new_deal("as-stored"), True, NOW)
     assert resent.closure is None
     assert columns_of(resent.deal) == columns_of(stored.deal)

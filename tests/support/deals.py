@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.deals import winloss
 from bot.deals.webhook import signature_for
+from storage import deals
+from storage.db import Database
 from storage.deals import DealClosure
 from tests.support.bot import (
     REP,
@@ -90,3 +93,50 @@ ANSWER = {
     },
     "marketing_note": "Lead with the recording roadmap",
 }
+
+
+def prompts_to(bot: RunningBot, user: str) -> list[dict]:
+    return bot.fake.calls_to(
+        "chat.postMessage", lambda a: a["channel"] == user and not a.get("thread_ts")
+    )
+
+
+def escalations_to(bot: RunningBot, manager: str) -> list[dict]:
+    """The one-off "reason is overdue" DMs, apart from the manager's daily nudges."""
+    return [m for m in prompts_to(bot, manager) if "win/loss reason is overdue" in m["text"]]
+
+
+def thread_replies(bot: RunningBot) -> list[dict]:
+    return bot.fake.calls_to("chat.postMessage", lambda a: bool(a.get("thread_ts")))
+
+
+def blocks_of(args: dict) -> list[dict]:
+    blocks = args.get("blocks") or []
+    return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+
+def view_of(args: dict) -> dict:
+    view = args["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def shown(args: dict) -> str:
+    return (args.get("text") or "") + json.dumps(blocks_of(args))
+
+
+def count(db: Database, column: Any) -> int:
+    with db.session() as session:
+        return session.scalar(select(func.count(column)))
+
+
+def only_closure(bot: RunningBot) -> DealClosure:
+    [closure] = list(deals.all_closures(bot.db))
+    return closure
+
+
+def prompted_closure(bot: RunningBot, payload: dict | None = None) -> DealClosure:
+    assert send_deal(bot, payload or ACME).status == 200
+    settle(bot)
+    closure = only_closure(bot)
+    assert closure.prompt_ts is not None
+    return closure
