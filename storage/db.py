@@ -13,15 +13,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, PoolProxiedConnection, create_engine, event, make_url, select, text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, configure_mappers, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Zero set-up: a SQLite file in the working directory.
 DEFAULT_DATABASE_URL = "sqlite:///perspective.db"
-# Connections `warm()` opens in each pool: the first burst's intake writer, the
-# callers of a failed batch and the prompt senders, without opening more than a
-# quiet process would keep anyway.
-WARM_CONNECTIONS = 4
 
 
 class Database:
@@ -71,18 +67,6 @@ class Database:
             yield connection
         finally:
             connection.close()
-
-    def warm(self) -> None:
-        """Do before the first request what the first burst would otherwise queue for.
-
-        The ORM mappers are configured on the first query under one global lock, and
-        each new connection takes milliseconds to open: a cold burst would wait for both.
-        """
-        configure_mappers()
-        for engine in self.engines:
-            with contextlib.ExitStack() as opened:
-                for _ in range(WARM_CONNECTIONS):
-                    opened.enter_context(engine.connect())
 
     def healthy(self) -> bool:
         """True when a write commits: a database that still answers reads but cannot

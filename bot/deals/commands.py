@@ -205,7 +205,7 @@ def assign(services: Services, team_id: str, user_id: str, text: str) -> str | R
 def change_settings(services: Services, team_id: str, user_id: str, text: str) -> str | Refusal:
     words = text.lower().split()
     if not words:
-        state = "on" if deals.win_prompts_on(services, team_id, fresh=True) else "off"
+        state = "on" if deals.win_prompts_on(services, team_id) else "off"
         return (
             f"Win prompts are *{state}* (lost deals are always asked). " + HELP.splitlines()[-1][2:]
         )

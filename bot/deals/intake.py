@@ -13,8 +13,6 @@ import itertools
 import logging
 import re
 import threading
-import time
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,7 +24,6 @@ from bot.deals import winloss
 from bot.delivery import SEND_ERRORS as SLACK_ERRORS
 from bot.services import Services
 from storage import deal_intake, workspace_settings
-from storage.db import Database
 from storage.deals import LOST, WON, NewDeal, Recorded
 
 log = logging.getLogger(__name__)
@@ -231,23 +228,6 @@ class Workspace:
 workspace = Workspace()
 
 
-def warm(services: Services) -> None:
-    """Ask at start what the first webhook would otherwise ask while a burst waits.
-
-    The workspace is one Slack call every request of a burst would queue behind, and
-    each would read the win-prompt switch before the first read was remembered. Slack
-    not answering yet is not fatal: the first deal asks again.
-    """
-    if not services.settings.deals_webhook_secret:
-        return
-    try:
-        team_id = workspace.team_id(services)
-    except SLACK_ERRORS as error:
-        log.warning("Slack did not say which workspace this is (%s); the first deal asks", error)
-        return
-    win_prompts_on(services, team_id)
-
-
 def owner_of(services: Services, fields: DealFields) -> str | None:
     """The Slack user who owns the deal; None (unassigned) when Slack knows no such email.
 
@@ -265,47 +245,12 @@ def wants_prompt(services: Services, team_id: str, outcome: str, closed_at: date
     return outcome == LOST or win_prompts_on(services, team_id)
 
 
-class WinPromptSwitch:
-    """Whether won deals are prompted, per workspace, remembered for a short while.
-
-    Every won deal a CRM sends asks this; reading it once per `TTL` instead of once
-    per deal keeps the webhook to the intake's own transaction. A switch flipped in
-    this process applies at once; in other processes within `TTL`.
-    """
-
-    TTL = 30.0
-
-    def __init__(self) -> None:
-        # Per database object: a setting belongs to one workspace in one database.
-        self._known: weakref.WeakKeyDictionary[Database, dict[str, tuple[bool, float]]] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def is_on(self, services: Services, team_id: str, *, fresh: bool = False) -> bool:
-        known = self._known.get(services.db, {}).get(team_id)
-        if known is not None and not fresh and time.monotonic() - known[1] < self.TTL:
-            return known[0]
-        on = workspace_settings.get_setting(services.db, team_id, WIN_PROMPTS, "on") == "on"
-        self._remember(services, team_id, on)
-        return on
-
-    def turn(self, services: Services, team_id: str, on: bool) -> None:
-        workspace_settings.set_setting(services.db, team_id, WIN_PROMPTS, "on" if on else "off")
-        self._remember(services, team_id, on)
-
-    def _remember(self, services: Services, team_id: str, on: bool) -> None:
-        self._known.setdefault(services.db, {})[team_id] = (on, time.monotonic())
-
-
-win_prompts = WinPromptSwitch()
-
-
-def win_prompts_on(services: Services, team_id: str, *, fresh: bool = False) -> bool:
-    return win_prompts.is_on(services, team_id, fresh=fresh)
+def win_prompts_on(services: Services, team_id: str) -> bool:
+    return workspace_settings.get_setting(services.db, team_id, WIN_PROMPTS, "on") == "on"
 
 
 def set_win_prompts(services: Services, team_id: str, on: bool) -> None:
-    win_prompts.turn(services, team_id, on)
+    workspace_settings.set_setting(services.db, team_id, WIN_PROMPTS, "on" if on else "off")
 
 
 def record(services: Services, team_id: str, fields: DealFields, source: str) -> Intake:

@@ -292,9 +292,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
     _migrate_default_sqlite(services)
     app = build_app(services)
-    if not use_socket_mode:
-        services.db.warm()
-        deals.warm(services)
     # Everything loaded so far lives as long as the process: keeping it out of the
     # garbage collector's scans shortens the pauses that lengthen slow requests.
     gc.freeze()
