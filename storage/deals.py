@@ -16,15 +16,12 @@ from decimal import Decimal
 
 from sqlalchemy import (
     Boolean,
-    ColumnElement,
     ForeignKey,
     Index,
     Numeric,
     String,
     Text,
     UniqueConstraint,
-    bindparam,
-    case,
     exists,
     func,
     select,
@@ -38,7 +35,6 @@ from sqlalchemy.orm import (
     relationship,
 )
 
-from storage import claims
 from storage.base import Base, UTCDateTime
 from storage.db import Database
 
@@ -170,19 +166,6 @@ class NewAnswer:
     answered_at: datetime
 
 
-@dataclass(frozen=True)
-class ReasonCount:
-    outcome: str
-    reason: str
-    count: int
-
-
-@dataclass(frozen=True)
-class EvidenceShare:
-    answered: int
-    talked_to_customer: int
-
-
 PROMPT_CLAIM = "deal-prompt"
 
 
@@ -208,118 +191,6 @@ def unanswered():
     return ~exists().where(DealAnswer.closure_id == DealClosure.id)
 
 
-def _open():
-    return (
-        DealClosure.wants_prompt.is_(True),
-        DealClosure.superseded_at.is_(None),
-        unanswered(),
-    )
-
-
-def unprompted(db: Database, limit: int = 500) -> list[DealClosure]:
-    """Closures whose prompt has not gone out yet (a failed or interrupted send)."""
-    with db.session() as session:
-        return list(
-            session.scalars(
-                select(DealClosure)
-                .where(*_open(), DealClosure.prompted_at.is_(None))
-                .order_by(DealClosure.id)
-                .limit(limit)
-            )
-        )
-
-
-def due_first_reminders(
-    db: Database, prompted_after: datetime, prompted_before: datetime
-) -> list[DealClosure]:
-    return _due(
-        db,
-        prompted_after,
-        DealClosure.prompted_at <= prompted_before,
-        DealClosure.reminded_at.is_(None),
-    )
-
-
-def due_second_reminders(
-    db: Database, prompted_after: datetime, prompted_before: datetime, reminded_before: datetime
-) -> list[DealClosure]:
-    """A late first reminder (the bot was down) still leaves a day before the second."""
-    return _due(
-        db,
-        prompted_after,
-        DealClosure.prompted_at <= prompted_before,
-        DealClosure.reminded_at <= reminded_before,
-        DealClosure.reminded_again_at.is_(None),
-    )
-
-
-def due_escalations(
-    db: Database, prompted_after: datetime, reminded_again_before: datetime
-) -> list[DealClosure]:
-    return _due(
-        db,
-        prompted_after,
-        DealClosure.reminded_again_at <= reminded_again_before,
-        DealClosure.escalated_at.is_(None),
-    )
-
-
-def _due(db: Database, prompted_after: datetime, *conditions) -> list[DealClosure]:
-    """Open closures prompted since `prompted_after`: the window keeps each tick's scan
-    to recent prompts (the prompted_at index), however long the history grows."""
-    with db.session() as session:
-        return list(
-            session.scalars(
-                select(DealClosure)
-                .where(DealClosure.prompted_at >= prompted_after, *_open(), *conditions)
-                .order_by(DealClosure.id)
-            )
-        )
-
-
-_MARK_PROMPTED = (
-    update(DealClosure)
-    .where(DealClosure.id == bindparam("closure_id"))
-    .values(
-        prompt_channel=bindparam("channel"),
-        prompt_ts=bindparam("ts"),
-        prompted_at=bindparam("now", type_=UTCDateTime()),
-    )
-)
-
-
-def mark_prompted(
-    db: Database, closure_id: int, sent: tuple[str, str] | None, now: datetime, claim_key: str
-) -> None:
-    """Record where the prompt DM went (`sent` = channel, ts; None when nobody could be
-    asked) and complete its claim, in one transaction."""
-    if sent is None:
-        claims.complete(db, claim_key, now)
-        return
-    channel, ts = sent
-    params = {"closure_id": closure_id, "channel": channel, "ts": ts, "now": now}
-    with db.session() as session:
-        session.connection().execute(_MARK_PROMPTED, params)
-        claims.complete_in(session.connection(), claim_key, now, ts)
-
-
-def mark_reminded(db: Database, closure_id: int, step: int, now: datetime) -> None:
-    column = "reminded_at" if step == 1 else "reminded_again_at"
-    with db.session() as session:
-        session.execute(
-            update(DealClosure).where(DealClosure.id == closure_id).values({column: now})
-        )
-
-
-def mark_escalated(db: Database, closure_id: int, manager_id: str | None, now: datetime) -> None:
-    with db.session() as session:
-        session.execute(
-            update(DealClosure)
-            .where(DealClosure.id == closure_id)
-            .values(escalated_at=now, escalated_to=manager_id)
-        )
-
-
 def add_answer(db: Database, new: NewAnswer) -> DealAnswer | None:
     """Store the answer; None when the closure was already answered (the unique key decides)."""
     answer = DealAnswer(**asdict(new))
@@ -329,33 +200,6 @@ def add_answer(db: Database, new: NewAnswer) -> DealAnswer | None:
     except IntegrityError:
         return None
     return answer
-
-
-def pending_for_owner(db: Database, team_id: str, owner_id: str, limit: int) -> list[DealClosure]:
-    """The owner's prompts still waiting for a reason, oldest first."""
-    return _pending(db, team_id, [DealClosure.owner_id == owner_id], limit)
-
-
-def escalated_for_reps(
-    db: Database, team_id: str, rep_ids: list[str], limit: int
-) -> list[DealClosure]:
-    """Escalated, still-unanswered prompts of these reps (a manager's view)."""
-    if not rep_ids:
-        return []
-    conditions = [DealClosure.owner_id.in_(rep_ids), DealClosure.escalated_at.is_not(None)]
-    return _pending(db, team_id, conditions, limit)
-
-
-def _pending(db: Database, team_id: str, conditions: list, limit: int) -> list[DealClosure]:
-    with db.session() as session:
-        return list(
-            session.scalars(
-                select(DealClosure)
-                .where(DealClosure.team_id == team_id, *_open(), *conditions)
-                .order_by(DealClosure.id)
-                .limit(limit)
-            )
-        )
 
 
 def unassigned(db: Database, team_id: str, limit: int) -> list[Deal]:
@@ -457,83 +301,6 @@ def answers_after(db: Database, team_id: str, after_id: int, limit: int) -> list
                 .options(joinedload(DealAnswer.closure))
             )
         )
-
-
-def reason_counts(db: Database, team_id: str, since: datetime) -> list[ReasonCount]:
-    """How often each reason was given for closures recorded since `since`, by outcome."""
-    return count_reasons(db, DealClosure.team_id == team_id, DealClosure.created_at >= since)
-
-
-def count_reasons(db: Database, *where: ColumnElement[bool]) -> list[ReasonCount]:
-    """Reasons given per outcome for the answers matching `where` (a GROUP BY, most given first)."""
-    count = func.count(DealAnswer.id)
-    with db.session() as session:
-        rows = session.execute(
-            select(DealClosure.outcome, DealAnswer.reason, count)
-            .join(DealAnswer, DealAnswer.closure_id == DealClosure.id)
-            .where(*where)
-            .group_by(DealClosure.outcome, DealAnswer.reason)
-            .order_by(DealClosure.outcome.desc(), count.desc(), DealAnswer.reason)
-        ).all()
-    return [ReasonCount(outcome, reason, n) for outcome, reason, n in rows]
-
-
-def top_competitors(
-    db: Database, team_id: str, since: datetime, limit: int
-) -> list[tuple[str, int]]:
-    """Competitors named most often (case-insensitively) in answers for recent closures."""
-    return count_competitors(
-        db, limit, DealClosure.team_id == team_id, DealClosure.created_at >= since
-    )
-
-
-def count_competitors(
-    db: Database, limit: int, *where: ColumnElement[bool]
-) -> list[tuple[str, int]]:
-    """The `limit` competitors named most often in the answers matching `where`."""
-    name = func.lower(func.trim(DealAnswer.competitor))
-    count = func.count(DealAnswer.id)
-    with db.session() as session:
-        rows = session.execute(
-            select(func.min(func.trim(DealAnswer.competitor)), count)
-            .join(DealClosure, DealAnswer.closure_id == DealClosure.id)
-            .where(*where, DealAnswer.competitor.is_not(None))
-            .group_by(name)
-            .order_by(count.desc(), name)
-            .limit(limit)
-        ).all()
-    return [(shown, n) for shown, n in rows]
-
-
-def evidence_share(db: Database, team_id: str, since: datetime) -> EvidenceShare:
-    """How many answers for recent closures came from a conversation with the customer."""
-    with db.session() as session:
-        answered, talked = session.execute(
-            select(
-                func.count(DealAnswer.id),
-                func.coalesce(func.sum(case((DealAnswer.talked_to_customer, 1), else_=0)), 0),
-            )
-            .join(DealClosure, DealAnswer.closure_id == DealClosure.id)
-            .where(DealClosure.team_id == team_id, DealClosure.created_at >= since)
-        ).one()
-    return EvidenceShare(answered=answered, talked_to_customer=int(talked))
-
-
-def closures_since(db: Database, team_id: str, since: datetime) -> tuple[int, int]:
-    """(recorded, still unanswered) closures since `since` that asked for a reason."""
-    with db.session() as session:
-        recorded, waiting = session.execute(
-            select(
-                func.count(DealClosure.id),
-                func.coalesce(func.sum(case((unanswered(), 1), else_=0)), 0),
-            ).where(
-                DealClosure.team_id == team_id,
-                DealClosure.created_at >= since,
-                DealClosure.wants_prompt.is_(True),
-                DealClosure.superseded_at.is_(None),
-            )
-        ).one()
-    return recorded, int(waiting)
 
 
 def all_closures(db: Database, batch: int = 1000) -> Iterator[DealClosure]:

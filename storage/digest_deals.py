@@ -24,9 +24,10 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
 
-from storage import deals
+from storage import deal_stats
 from storage.db import Database
-from storage.deals import Deal, DealAnswer, DealClosure, ReasonCount
+from storage.deal_stats import ReasonCount
+from storage.deals import Deal, DealAnswer, DealClosure
 
 
 @dataclass(frozen=True)
@@ -162,8 +163,8 @@ def late_answers(db: Database, span: DealRange, limit: int) -> list[ClosedDeal]:
 
 def reason_counts(db: Database, span: DealRange) -> list[ReasonCount]:
     """Reasons per outcome over exactly the answers this digest shows."""
-    return deals.count_reasons(db, _answer_shown(span))
+    return deal_stats.count_reasons(db, _answer_shown(span))
 
 
 def top_competitors(db: Database, span: DealRange, limit: int) -> list[tuple[str, int]]:
-    return deals.count_competitors(db, limit, _answer_shown(span))
+    return deal_stats.count_competitors(db, limit, _answer_shown(span))

@@ -19,6 +19,7 @@ from bot.deals import winloss
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack import mentions, mrkdwn
+from storage import deal_stats
 from storage import deals as stored
 from storage.deals import LOST
 
@@ -132,14 +133,14 @@ def read_period(text: str) -> int | Refusal:
 
 def stats(services: Services, team_id: str, days: int) -> Stats:
     since = services.clock() - timedelta(days=days)
-    recorded, waiting = stored.closures_since(services.db, team_id, since)
+    recorded, waiting = deal_stats.closures_since(services.db, team_id, since)
     return Stats(
         days=days,
         recorded=recorded,
         waiting=waiting,
-        reasons=stored.reason_counts(services.db, team_id, since),
-        competitors=stored.top_competitors(services.db, team_id, since, 5),
-        evidence=stored.evidence_share(services.db, team_id, since),
+        reasons=deal_stats.reason_counts(services.db, team_id, since),
+        competitors=deal_stats.top_competitors(services.db, team_id, since, 5),
+        evidence=deal_stats.evidence_share(services.db, team_id, since),
     )
 
 

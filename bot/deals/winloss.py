@@ -22,7 +22,7 @@ from bot.foreground import foreground
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.blocks import Blocks
-from storage import claims, deals, teams
+from storage import claims, deal_prompts, deals, teams
 from storage.deals import DealClosure, NewAnswer
 
 log = logging.getLogger(__name__)
@@ -191,28 +191,32 @@ def send_prompt(
         return reply["channel"], reply["ts"]
 
     def finish(sent: tuple[str, str] | None) -> None:
-        deals.mark_prompted(services.db, closure.id, sent, now, key)
+        deal_prompts.mark_prompted(services.db, closure.id, sent, now, key)
 
     return deliver_once(services, closure.team_id, key, now, send, claimed=claimed, finish=finish)
 
 
 def send_unsent_prompts(services: Services, now: datetime) -> None:
     """Scheduled: prompts whose background send failed or never ran."""
-    for closure in deals.unprompted(services.db):
+    for closure in deal_prompts.unprompted(services.db):
         send_prompt(services, closure, now)
 
 
 def send_due_reminders(services: Services, now: datetime) -> None:
     """Scheduled: reminders in the prompt's thread at 24 h and 72 h, then the manager."""
     horizon = now - FOLLOW_UP_HORIZON
-    for closure in deals.due_first_reminders(services.db, horizon, now - FIRST_REMINDER_AFTER):
+    for closure in deal_prompts.due_first_reminders(
+        services.db, horizon, now - FIRST_REMINDER_AFTER
+    ):
         _remind(services, closure, 1, now)
-    due_second = deals.due_second_reminders(
+    due_second = deal_prompts.due_second_reminders(
         services.db, horizon, now - SECOND_REMINDER_AFTER, now - FIRST_REMINDER_AFTER
     )
     for closure in due_second:
         _remind(services, closure, 2, now)
-    escalations = deals.due_escalations(services.db, horizon, now - ESCALATE_AFTER_LAST_REMINDER)
+    escalations = deal_prompts.due_escalations(
+        services.db, horizon, now - ESCALATE_AFTER_LAST_REMINDER
+    )
     for closure in escalations:
         _escalate(services, closure, now)
 
@@ -224,7 +228,7 @@ def _remind(services: Services, closure: DealClosure, step: int, now: datetime) 
             thread_ts=closure.prompt_ts,
             text=render.reminder(closure, step),
         )
-        deals.mark_reminded(services.db, closure.id, step, now)
+        deal_prompts.mark_reminded(services.db, closure.id, step, now)
         return reply["ts"]
 
     deliver_once(services, closure.team_id, f"deal-reminder:{closure.id}:{step}", now, send)
@@ -243,7 +247,7 @@ def _escalate(services: Services, closure: DealClosure, now: datetime) -> None:
                 blocks=render.escalation(closure),
             )
             ts = reply["ts"]
-        deals.mark_escalated(services.db, closure.id, manager, now)
+        deal_prompts.mark_escalated(services.db, closure.id, manager, now)
         return ts
 
     deliver_once(services, closure.team_id, f"deal-escalation:{closure.id}", now, send)
@@ -361,7 +365,7 @@ def manager_nudge_section(
 ) -> Blocks:
     """For the daily manager nudge: the reps' escalated, unanswered prompts; [] when none."""
     del manager_id, now  # the nudge's signature; escalation state alone decides what is listed
-    closures = deals.escalated_for_reps(services.db, team_id, rep_ids, NUDGE_LIMIT + 1)
+    closures = deal_prompts.escalated_for_reps(services.db, team_id, rep_ids, NUDGE_LIMIT + 1)
     if not closures:
         return []
     return render.team_waiting(closures[:NUDGE_LIMIT], len(closures) - NUDGE_LIMIT)
@@ -369,7 +373,7 @@ def manager_nudge_section(
 
 def home_my_prompts(services: Services, team_id: str, user_id: str) -> Blocks:
     """App Home: my pending win/loss prompts with their reason buttons."""
-    closures = deals.pending_for_owner(services.db, team_id, user_id, HOME_LIMIT + 1)
+    closures = deal_prompts.pending_for_owner(services.db, team_id, user_id, HOME_LIMIT + 1)
     if not closures:
         return []
     return render.my_waiting(closures[:HOME_LIMIT], len(closures) - HOME_LIMIT)

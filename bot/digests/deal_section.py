@@ -17,7 +17,8 @@ from bot.digests.blocks import ACCOUNT_CHARS, SectionContent, text_sections
 from bot.digests.section import SectionRequest
 from bot.slack import mrkdwn
 from storage import digest_deals as store
-from storage.deals import LOST, WON, ReasonCount
+from storage.deal_stats import ReasonCount
+from storage.deals import LOST, WON
 from storage.digest_deals import ClosedDeal, DealRange
 
 ANSWERS_KIND = "deal_answers"

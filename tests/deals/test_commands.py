@@ -15,7 +15,7 @@ from bot.deals import winloss
 from bot.home import compose_home
 from bot.runtime.cli import main as cli
 from bot.runtime.scheduler import run_tick
-from storage import deals, teams
+from storage import deal_stats, deals, teams
 from storage.deals import Deal, DealClosure
 from tests.support.bot import (
     ADMIN,
@@ -370,7 +370,7 @@ def test_closures_and_answers_are_tracked_by_id_for_digests(bot: RunningBot) -> 
     [answer] = deals.answers_after(bot.db, TEAM, 0, 10)
     assert answer.closure.deal.name == "Acme renewal"
     since = bot.clock.now - timedelta(days=1)
-    assert [(r.outcome, r.reason, r.count) for r in deals.reason_counts(bot.db, TEAM, since)] == [
-        ("lost", "competitor", 1)
-    ]
-    assert deals.top_competitors(bot.db, TEAM, since, 5) == [("Gong", 1)]
+    assert [
+        (r.outcome, r.reason, r.count) for r in deal_stats.reason_counts(bot.db, TEAM, since)
+    ] == [("lost", "competitor", 1)]
+    assert deal_stats.top_competitors(bot.db, TEAM, since, 5) == [("Gong", 1)]

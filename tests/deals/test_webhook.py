@@ -10,7 +10,7 @@ import pytest
 from bot.deals import winloss
 from bot.foreground import Foreground, foreground
 from bot.runtime.scheduler import run_tick
-from storage import claims, deals
+from storage import claims, deal_prompts, deals
 from storage.deals import Deal, DealClosure
 from tests.support.bot import (
     ADMIN,
@@ -102,12 +102,12 @@ def test_shutdown_drops_queued_prompts_and_the_next_tick_sends_them(bot: Running
     winloss.prompts.drain(drop_queued=True)  # what `serve` does on SIGTERM
     sent_before_stop = len(prompts_to(bot, REP))
     assert sent_before_stop < 6
-    assert len(deals.unprompted(bot.db)) == 6 - sent_before_stop
+    assert len(deal_prompts.unprompted(bot.db)) == 6 - sent_before_stop
 
     bot.fake.delay("chat.postMessage", 0)
     run_tick(bot.services, bot.clock.now)
     assert len(prompts_to(bot, REP)) == 6
-    assert deals.unprompted(bot.db) == []
+    assert deal_prompts.unprompted(bot.db) == []
 
 
 def test_a_prompt_lost_with_its_process_is_sent_once_its_claim_lapses(
@@ -116,7 +116,7 @@ def test_a_prompt_lost_with_its_process_is_sent_once_its_claim_lapses(
     # The intake claimed the prompt, then the process died before its queue sent it.
     monkeypatch.setattr(winloss.prompts, "submit", lambda *args, **kwargs: None)
     assert send_deal(bot, ACME).json()["status"] == "recorded"
-    closure_id = deals.unprompted(bot.db)[0].id
+    closure_id = deal_prompts.unprompted(bot.db)[0].id
     assert not claims.is_done(bot.db, deals.prompt_claim_key(closure_id, REP))
 
     run_tick(bot.services, bot.clock.now)  # the claim is still held: nobody sends twice
@@ -126,7 +126,7 @@ def test_a_prompt_lost_with_its_process_is_sent_once_its_claim_lapses(
     run_tick(bot.services, bot.clock.advance(minutes=1))
     assert len(prompts_to(bot, REP)) == 1
     assert claims.is_done(bot.db, deals.prompt_claim_key(closure_id, REP))
-    assert deals.unprompted(bot.db) == []
+    assert deal_prompts.unprompted(bot.db) == []
 
 
 def test_prompt_dms_wait_for_the_requests_in_flight(
