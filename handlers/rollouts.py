@@ -55,9 +55,26 @@ def _say_moved(respond: Respond, moved: MoveOutcome | Rollout | Refusal) -> None
             say(
                 respond,
                 f":calendar: `{move.rollout_key}` moved from {weekday_and_date(move.old_ships_on)} "
-                f"to {weekday_and_date(move.new_ships_on)}. {moved.at_risk} promise(s) now at risk "
-                f"(owners and their managers are told), {moved.cleared} no longer at risk.",
+                f"to {weekday_and_date(move.new_ships_on)}. {_at_risk(moved)}",
             )
+
+
+def _at_risk(moved: MoveOutcome) -> str:
+    """How the move changed the promises that need the rollout, in plain words."""
+    if moved.at_risk == 0 and moved.cleared == 0:
+        return "No open promise is affected."
+    risk = (
+        f"{moved.at_risk} promise{' is' if moved.at_risk == 1 else 's are'} now at risk "
+        "(owners and their managers are told)"
+        if moved.at_risk
+        else "No promise is newly at risk"
+    )
+    cleared = (
+        f"; {moved.cleared} {'is' if moved.cleared == 1 else 'are'} no longer at risk"
+        if moved.cleared
+        else ""
+    )
+    return f"{risk}{cleared}."
 
 
 def _list(services: Services, team_id: str, respond: Respond) -> None:

@@ -269,7 +269,7 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_nudge_send(settings: Settings, _args: argparse.Namespace) -> int:
     services = build_services(settings)
     sent = send_manager_nudges(services, services.clock(), any_hour=True)
-    print(f"sent {sent} manager nudge(s)")
+    print(f"sent {sent} manager nudge{'' if sent == 1 else 's'}")
     return 0
 
 

@@ -18,7 +18,7 @@ def slip_sso(bot: RunningBot) -> None:
     promise_cmd(bot, "SSO for the pilot to [Acme] by 2026-12-15 needs:sso", REP)
     promise_cmd(bot, "SSO live to [Hooli] by 2026-12-20 needs:sso", OTHER_REP)
     promise_cmd(bot, "SSO GA to [Initech] by 2027-03-01 needs:sso", REP)  # still safe
-    assert "2 promise(s) now at risk" in perspective(bot, "rollout move sso 2027-02-01")["text"]
+    assert "2 promises are now at risk" in perspective(bot, "rollout move sso 2027-02-01")["text"]
 
 
 def promise_id(bot: RunningBot, account: str) -> int:

@@ -111,7 +111,7 @@ def test_rollout_slip_tells_each_owner_and_their_manager_exactly_once(
 ) -> None:
     set_up_slip(bot)
     shown = perspective(bot, "rollout move sso 2027-02-01")["text"]
-    assert "2 promise(s) now at risk" in shown
+    assert "2 promises are now at risk" in shown
 
     owner_dm = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)[0]
     assert "Acme" in text_of(owner_dm) and "Initech" not in text_of(owner_dm)
@@ -142,7 +142,7 @@ def test_moving_a_rollout_earlier_clears_the_risk_without_alerts(bot: RunningBot
     perspective(bot, "rollout move sso 2027-02-01")
     bot.fake.wait_for("chat.postMessage", 3)
     shown = perspective(bot, "rollout move sso 2026-12-16")["text"]
-    assert "0 promise(s) now at risk" in shown and "1 no longer at risk" in shown
+    assert "No promise is newly at risk; 1 is no longer at risk." in shown
     at_risk = {p.account for p in all_promises(bot) if p.at_risk}
     assert at_risk == {"Acme"}
     assert len(bot.fake.calls_to("chat.postMessage")) == 3
@@ -261,4 +261,5 @@ def test_the_examples_in_the_set_up_help_work_as_written(bot: RunningBot) -> Non
     """Examples with dates in them must not fall into the past as the calendar moves on."""
     added = perspective(bot, 'rollout add sso "SSO integration" end of quarter')["text"]
     assert added.startswith(":rocket: Rollout `sso`")
-    assert "moved from" in perspective(bot, "rollout move sso in 6 weeks")["text"]
+    moved = perspective(bot, "rollout move sso in 6 weeks")["text"]
+    assert "moved from" in moved and moved.endswith("No open promise is affected.")
