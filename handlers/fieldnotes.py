@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.fieldnotes import blocks as render
@@ -24,6 +25,10 @@ from handlers.common import (
     with_services,
 )
 from storage.fieldnotes import NewNote
+
+log = logging.getLogger(__name__)
+SAVED_NOTE = "perspective_saved_note"
+NOT_SAVED = "Couldn't save your note just now; it is still here. Press Save again in a minute."
 
 
 def register(app: App, services: Services) -> None:
@@ -114,22 +119,35 @@ def _deleted_text(deleted: object, note_id: int) -> str:
 
 
 def validate_modal(
-    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any]
+    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
-    """Validate on the server too: a blank note gets an inline error and nothing is saved."""
-    answer_form(ack, _note_from_view(services, body, view))
+    """Checked and saved before the form closes: a blank note gets an inline error, and a
+    note the database cannot take stays in the open form with a line saying so."""
+    note = _note_from_view(services, body, view)
+    if isinstance(note, Refusal):
+        answer_form(ack, note)
+        return
+    try:
+        saved = fieldnotes.capture(services, note)
+    except Exception:
+        log.exception("saving a field note from the form failed")
+        answer_form(ack, Refusal(NOT_SAVED, field="note"))
+        return
+    context[SAVED_NOTE] = saved.id  # Bolt copies the context to the confirmation below
+    ack()
 
 
 @apologise_on_error
 def save_modal(
-    services: Services, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    services: Services, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
-    note = _note_from_view(services, body, view)
-    if isinstance(note, Refusal):
-        return  # already refused inline by validate_modal
-    saved = fieldnotes.capture(services, note)
+    """Confirms the note the form's ack saved, where the rep opened the form."""
+    note_id = context.get(SAVED_NOTE)
+    if note_id is None:
+        return  # refused, or handed back, in the form itself
+    note = fieldnotes.saved_note(services, body["team"]["id"], note_id)
     post_privately(
-        client, note.channel_id, note.author_id, render.saved(saved), f"Saved note #{saved.id}"
+        client, note.channel_id, note.author_id, render.saved(note), f"Saved note #{note.id}"
     )
 
 

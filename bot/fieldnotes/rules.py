@@ -191,6 +191,13 @@ def capture(services: Services, note: NewNote) -> FieldNote:
     return fieldnotes.add_note(services.db, note)
 
 
+def saved_note(services: Services, team_id: str, note_id: int) -> FieldNote:
+    """A note just saved, read back (with its tags) to confirm it."""
+    note = fieldnotes.get_note(services.db, team_id, note_id)
+    assert note is not None, f"note {note_id} was saved in this request"
+    return note
+
+
 def deals_to_relate(services: Services, team_id: str, user_id: str) -> list[Deal]:
     """The rep's recent deals, offered in the note form so a note can name its deal."""
     return deals.recent_deals_of(services.db, team_id, user_id, RELATED_DEAL_CHOICES)

@@ -196,7 +196,7 @@ def test_slack_failure_after_ack_is_reported_not_swallowed(bot: RunningBot) -> N
     assert "Something went wrong" in reply_to(bot, response_url)["text"]
 
 
-def test_failure_while_saving_a_modal_is_told_to_the_user_in_a_dm(
+def test_a_form_the_database_cannot_take_stays_open_with_the_note_in_it(
     bot: RunningBot, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def database_down(*_args: object, **_kwargs: object) -> None:
@@ -205,8 +205,18 @@ def test_failure_while_saving_a_modal_is_told_to_the_user_in_a_dm(
     monkeypatch.setattr(fieldnotes, "add_note", database_down)
     reply = bot.slack.view_submission("fieldnote_modal", {"note": "Budget frozen"})
     assert reply.status == 200
-    [dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)
-    assert "Something went wrong" in dm["text"] and "database" not in dm["text"]
+    assert reply.json()["response_action"] == "errors"
+    assert reply.json()["errors"]["note"].startswith("Couldn't save your note just now")
+    monkeypatch.undo()
+    assert all_notes(bot) == [] and bot.fake.calls_to("chat.postMessage") == []
+
+
+def test_a_form_is_saved_before_it_closes_and_confirmed_after(bot: RunningBot) -> None:
+    reply = bot.slack.view_submission("fieldnote_modal", {"note": "Budget frozen till Q2"})
+    assert (reply.status, reply.json()) == (200, None)
+    [note] = all_notes(bot)  # already stored when Slack closed the form
+    [confirmation] = bot.fake.wait_for("chat.postMessage")
+    assert confirmation["text"] == f"Saved note #{note.id}"
 
 
 def open_modal_view(bot: RunningBot) -> dict:
