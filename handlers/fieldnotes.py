@@ -71,7 +71,7 @@ def answer_command(services: Services, ack: Ack, command: dict[str, Any]) -> Non
             ack_reply(ack, "Search results", render.note_list(title, page, empty))
         case fieldnotes.Mine():
             page = fieldnotes.mine(services, team, user)
-            empty = "You have no notes yet. " + render.HELP.splitlines()[1]
+            empty = f"You have no notes yet. Save one with {fieldnotes.EXAMPLE}."
             ack_reply(ack, "Your notes", render.note_list("Your notes:", page, empty))
         case fieldnotes.Delete(note_id):
             deleted = fieldnotes.delete(services, team, user, note_id)

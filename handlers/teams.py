@@ -34,9 +34,10 @@ def team(services: Services, command: dict[str, Any], rest: str, respond: Respon
                 if old and old != manager
             ]
             note = f" Moved: {', '.join(moved)}." if moved else ""
+            verb = "now reports" if len(reps) == 1 else "now report"
             reply(
                 respond,
-                text=f":busts_in_silhouette: {', '.join(user(r) for r in reps)} now report to "
+                text=f":busts_in_silhouette: {', '.join(user(r) for r in reps)} {verb} to "
                 f"{user(manager)}.{note} {user(manager)} gets a daily nudge at 09:00 about their "
                 "broken and at-risk commitments and overdue win/loss reasons.",
                 response_type="ephemeral",

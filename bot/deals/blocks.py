@@ -94,11 +94,18 @@ def reason_buttons(closure: DealClosure, *, block_id: str | None = None) -> Bloc
     )
 
 
+# What makes an answer worth having, for each outcome.
+ADVICE = {
+    LOST: "Ask the customer if you can: reps' guesses skew to price.",
+    "won": "What tipped it for the customer? Their words beat the pitch deck's.",
+}
+
+
 def prompt(closure: DealClosure) -> Blocks:
     """The DM a rep gets when their deal closes."""
     return [
         section(f":handshake: {question(closure)}"),
-        context(_details(closure) + " · Ask the customer if you can: reps' guesses skew to price."),
+        context(_details(closure) + " · " + ADVICE[closure.outcome]),
         reason_buttons(closure, block_id="winloss_reasons"),
     ]
 

@@ -144,10 +144,14 @@ def stats(services: Services, team_id: str, days: int) -> Stats:
     )
 
 
+def _deals(count: int) -> str:
+    return f"{count} closed deal" + ("" if count == 1 else "s")
+
+
 def describe_stats(report: Stats) -> str:
     answered = report.evidence.answered
     lines = [
-        f"*Win/loss reasons, last {report.days} days* — {report.recorded} closed deals asked, "
+        f"*Win/loss reasons, last {report.days} days* — {_deals(report.recorded)} asked about, "
         f"{answered} answered, {report.waiting} still waiting"
     ]
     if not answered:

@@ -70,28 +70,39 @@ def read_command(text: str) -> PromiseCommand:
 
 
 USAGE = {
-    "kept": "`/promise kept 12`",
-    "broken": "`/promise broken 12 the customer moved the go-live`",
-    "move": "`/promise move 12 next friday`",
-    "snooze": "`/promise snooze 12` (no reminder) or `/promise snooze 12 monday`",
+    "kept": "`/promise kept {n}`",
+    "broken": "`/promise broken {n} the customer moved the go-live`",
+    "move": "`/promise move {n} next friday`",
+    "snooze": "`/promise snooze {n}` (no reminder) or `/promise snooze {n} monday`",
 }
 
 
 def _with_id(command: str, rest: list[str]) -> PromiseCommand:
     if not rest or not rest[0].lstrip("#").isdigit():
-        return Refusal(f"Say which promise by its number, e.g. {USAGE[command]}.")
+        return Refusal(f"Say which promise by its number, e.g. {usage(command, 12)}.")
     promise_id, tail = int(rest[0].lstrip("#")), " ".join(rest[1:])
     if command == "kept":
-        return Keep(promise_id) if not tail else Refusal(f"Just the number, e.g. {USAGE['kept']}.")
+        if tail:
+            return Refusal(f"Just the number, e.g. {usage('kept', promise_id)}.")
+        return Keep(promise_id)
     if command == "broken":
         if not tail:
-            return Refusal(f"Say why it broke, so your manager knows: {USAGE['broken']}.")
+            return Refusal(
+                f"Say why it broke, so your manager knows: {usage(command, promise_id)}."
+            )
         return Break(promise_id, tail)
     if command == "move":
         if not tail:
-            return Refusal(f"Say the new date, e.g. {USAGE['move']}. Dates: {dates.EXAMPLES}.")
+            return Refusal(
+                f"Say the new date, e.g. {usage(command, promise_id)}. Dates: {dates.EXAMPLES}."
+            )
         return Move(promise_id, tail)
     return Snooze(promise_id, tail)
+
+
+def usage(command: str, promise_id: int) -> str:
+    """The example with the promise the rep named, so it can be copied as it is."""
+    return USAGE[command].format(n=promise_id)
 
 
 def _unknown_command(word: str) -> Refusal:

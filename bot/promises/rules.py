@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.promises import dates
-from bot.promises.commands import EXAMPLE, USAGE
+from bot.promises.commands import EXAMPLE, usage
 from bot.refusals import Refusal
 from bot.services import Services
 from storage import promises as store
@@ -265,7 +265,7 @@ def break_promise(
 ) -> Promise | Refusal:
     reason = " ".join(reason.split())
     if not reason:
-        return Refusal(f"Say why it broke, so your manager knows: {USAGE['broken']}.")
+        return Refusal(f"Say why it broke, so your manager knows: {usage('broken', promise_id)}.")
     if len(reason) > MAX_REASON_CHARS:
         return Refusal(f"Keep the reason under {MAX_REASON_CHARS:,} characters.")
     promise = changeable(services, team_id, user_id, promise_id)

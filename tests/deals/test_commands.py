@@ -209,6 +209,16 @@ def test_win_prompts_can_be_switched_off_by_admins_only(bot: RunningBot) -> None
     assert "Win prompts are off" in perspective(bot, 'deal won "Globex"', user=REP)["text"]
 
 
+def test_a_won_deal_is_asked_what_tipped_it_not_given_the_lost_deal_advice(
+    bot: RunningBot,
+) -> None:
+    send_deal(bot, {**ACME, "outcome": "won"})
+    settle(bot)
+    [dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)
+    assert "closed won" in shown(dm) and "What tipped it" in shown(dm)
+    assert "skew to price" not in shown(dm)
+
+
 def test_stats_count_reasons_competitors_and_evidence(bot: RunningBot) -> None:
     given = [
         ("lost", "competitor", "Gong", True),
@@ -226,7 +236,7 @@ def test_stats_count_reasons_competitors_and_evidence(bot: RunningBot) -> None:
     prompted_closure_n(bot, 9, "lost")  # asked, not answered
 
     said = perspective(bot, "deal stats", user=REP)["text"]
-    assert "last 90 days* — 5 closed deals asked, 4 answered, 1 still waiting" in said
+    assert "last 90 days* — 5 closed deals asked about, 4 answered, 1 still waiting" in said
     assert "*Lost:* Competitor 2 · Price 1" in said and "*Won:* Product fit 1" in said
     assert "*top competitors:* gong 2" in said.lower()
     assert "in 3 of 4 answers (75%)" in said

@@ -69,3 +69,11 @@ def test_a_note_keeps_every_word_it_was_given(text: str) -> None:
     for word in text.split():
         if not set(word) & set("[]#"):
             assert word in kept, (word, note)
+
+
+def test_a_promise_command_missing_its_words_is_shown_with_the_rep_own_number() -> None:
+    refused = promise_commands.read_command("broken 3")
+    assert isinstance(refused, Refusal)
+    assert "`/promise broken 3 the customer moved the go-live`" in refused.message
+    moved = promise_commands.read_command("move 7")
+    assert isinstance(moved, Refusal) and "`/promise move 7 next friday`" in moved.message
