@@ -110,7 +110,7 @@ def ask_rep(
     if isinstance(asked, Refusal):
         refuse(respond, asked)
         return
-    where = "in the digest's thread" if asked.in_thread else f"in <#{asked.channel_id}>"
+    where = "in the digest's thread" if asked.in_thread else "in a group DM with the two of you"
     say(respond, f"I've asked <@{asked.rep_id}> {where}, with the note quoted.")
 
 

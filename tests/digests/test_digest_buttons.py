@@ -36,7 +36,11 @@ def test_ask_rep_opens_a_group_dm_with_the_note_quoted(bot: RunningBot) -> None:
     assert f"note #{note.id}" in dm["text"] and "SOC 2" in dm["text"]
     assert "<!here>" not in dm["text"] and "Acme &amp; Co" in dm["text"]
     answer = reply_to(bot, response_url)
-    assert "I've asked" in answer["text"] and answer["response_type"] == "ephemeral"
+    assert (
+        answer["text"]
+        == f"I've asked <@{REP}> in a group DM with the two of you, with the note quoted."
+    )
+    assert answer["response_type"] == "ephemeral"
 
 
 def test_ask_rep_falls_back_to_a_thread_that_mentions_the_rep(bot: RunningBot) -> None:
