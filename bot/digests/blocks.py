@@ -266,4 +266,9 @@ def delivery_text(subscription: DigestSubscription, status: str, error: str | No
             f":warning: Slack refused digest #{subscription.id} for {where} ({error}); "
             "it will be retried automatically."
         )
+    if status == "empty":
+        return (
+            f"Nothing new for digest #{subscription.id} in {where} since the last one, so "
+            "nothing was posted (a digest added with `always` posts even then)."
+        )
     return f"Digest #{subscription.id} for {where} is being posted by another process right now."

@@ -184,7 +184,8 @@ def run_due(services: Services, now: datetime) -> None:
 
 
 def send_now(services: Services, subscription: DigestSubscription, *, force: bool) -> Delivery:
-    """`digest now` / `digest send`: post the open period now (even when nothing is new).
+    """`digest now` / `digest send`: post the open period now (when nothing is new, only for
+    an `always` subscription, as its schedule would).
 
     With `force`, the last digest that went out is posted again as it was (for a
     digest deleted by mistake); nothing moves and no claim is taken.
@@ -195,7 +196,7 @@ def send_now(services: Services, subscription: DigestSubscription, *, force: boo
     end = max(now, subscription.period_start + timedelta(microseconds=1))
     last = digests.last_sent_period(services.db, subscription.id) if force else None
     if last is None:
-        return deliver(services, subscription, end, now, post_when_empty=True)
+        return deliver(services, subscription, end, now)
     parts = digests.messages_of(services.db, last.id)
     thread_ts: str | None = None
     for message in parts:

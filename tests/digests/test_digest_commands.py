@@ -7,6 +7,7 @@ import pytest
 from storage import digests as digest_store
 from tests.support.bot import REP, TEAM, RunningBot
 from tests.support.digests import MARKETING, add_note, posts_to
+from tests.support.fieldnotes import fieldnote
 from tests.support.messages import text_of
 from tests.support.replies import perspective
 
@@ -115,8 +116,16 @@ def test_digest_now_posts_what_is_new_in_the_channel(bot: RunningBot) -> None:
     assert "CFO says per-seat pricing kills it" in text_of(post)
 
 
+def test_digest_now_with_nothing_new_posts_nothing_unless_always(bot: RunningBot) -> None:
+    perspective(bot, "digest add <#C0MKT0001|marketing>")
+    text = perspective(bot, "digest now <#C0MKT0001|marketing>")["text"]
+    assert text.startswith("Nothing new for digest #1 in <#C0MKT0001> since the last one")
+    assert bot.fake.calls_to("chat.postMessage") == []
+
+
 def test_digest_now_in_a_channel_the_bot_left_says_to_invite_it(bot: RunningBot) -> None:
     perspective(bot, "digest add <#C0MKT0001|marketing>")
+    fieldnote(bot, "[Acme] wants SSO #security")
     bot.fake.channels_without_bot.add(MARKETING)
     text = perspective(bot, "digest now <#C0MKT0001|marketing>")["text"]
     assert "invite @Perspective to <#C0MKT0001>" in text
