@@ -226,6 +226,7 @@ def _remind(services: Services, closure: DealClosure, step: int, now: datetime) 
         reply = services.client.chat_postMessage(
             channel=closure.prompt_channel,
             thread_ts=closure.prompt_ts,
+            reply_broadcast=True,  # a thread reply alone may not notify the rep
             text=render.reminder(closure, step),
         )
         deal_prompts.mark_reminded(services.db, closure.id, step, now)
@@ -269,6 +270,7 @@ def remind_from_manager(
         reply = services.client.chat_postMessage(
             channel=closure.prompt_channel,
             thread_ts=closure.prompt_ts,
+            reply_broadcast=True,
             text=render.manager_reminder(closure, manager_id),
         )
         return reply["ts"]

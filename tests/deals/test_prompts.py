@@ -54,6 +54,7 @@ def test_reminders_come_in_the_thread_at_24_and_72_hours_then_the_manager_is_tol
     run_tick(bot.services, start + timedelta(hours=25))
     [first] = thread_replies(bot)
     assert (first["channel"], first["thread_ts"]) == (closure.prompt_channel, closure.prompt_ts)
+    assert first["reply_broadcast"] in (True, "true", "1")  # shown in the DM too: it notifies
     assert "friendly reminder" in first["text"] and "Acme renewal" in first["text"]
 
     run_tick(bot.services, start + timedelta(hours=72))
