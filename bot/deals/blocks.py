@@ -80,7 +80,7 @@ def _details(closure: DealClosure) -> str:
     parts = []
     if closure.deal.account:
         parts.append(f"Account: {mrkdwn.escape(closure.deal.account)}")
-    parts.append(f"closed {closure.closed_at:%b %-d, %Y}")
+    parts.append(f"closed {closure.closed_at:%a %d %b %Y}")
     return " · ".join(parts)
 
 
@@ -177,7 +177,7 @@ def team_waiting(closures: list[DealClosure], more: int) -> Blocks:
         blocks.append(
             section(
                 f"{mrkdwn.user(closure.owner_id or '')} · {deal_title(closure.deal)} "
-                f"closed {closure.outcome} {closure.closed_at:%b %-d}",
+                f"closed {closure.outcome} {closure.closed_at:%a %d %b}",
                 accessory=remind_button(closure),
             )
         )

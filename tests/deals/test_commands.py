@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -217,6 +218,8 @@ def test_a_won_deal_is_asked_what_tipped_it_not_given_the_lost_deal_advice(
     [dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)
     assert "closed won" in shown(dm) and "What tipped it" in shown(dm)
     assert "skew to price" not in shown(dm)
+    # dates in the one short style digests use, e.g. "closed Mon 23 Nov 2026"
+    assert re.search(r"closed [A-Z][a-z]{2} \d{2} [A-Z][a-z]{2} \d{4}", shown(dm))
 
 
 def test_stats_count_reasons_competitors_and_evidence(bot: RunningBot) -> None:
