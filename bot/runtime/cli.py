@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, Settings, load_settings, require_http_settings
@@ -275,6 +276,7 @@ def cmd_nudge_send(settings: Settings, _args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, _args: argparse.Namespace) -> int:
     services = build_services(settings)
+    check_bot_token(services)
     _migrate_default_sqlite(services)
     stop = _stop_event()
     scheduler = start_scheduler(services)
@@ -290,6 +292,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if not use_socket_mode:
         require_http_settings(settings)
     services = build_services(settings)
+    check_bot_token(services)
     _migrate_default_sqlite(services)
     app = build_app(services)
     # Everything loaded so far lives as long as the process: keeping it out of the
@@ -300,7 +303,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     try:
         if use_socket_mode:
             log.info("serving over Socket Mode; database %s", services.db.describe())
-            run_socket_mode(app, settings.slack_app_token or "", stop)
+            try:
+                run_socket_mode(app, settings.slack_app_token or "", stop)
+            except SlackApiError as error:
+                raise ConfigError(
+                    f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}): create an "
+                    "app-level token with the connections:write scope and set it again"
+                ) from None
         else:
             _serve_http(app, services, stop)
     finally:
@@ -310,6 +319,26 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         services.db.dispose()
     log.info("stopped")
     return 0
+
+
+BAD_TOKEN = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+
+
+def check_bot_token(services: Services) -> None:
+    """A token Slack refuses is one clear line at start, not a server that fails every
+    request; Slack not answering yet only warns (the bot retries on its own)."""
+    try:
+        services.client.auth_test()
+    except SlackApiError as error:
+        reason = error.response.get("error")
+        if reason in BAD_TOKEN:
+            raise ConfigError(
+                f"Slack refused SLACK_BOT_TOKEN ({reason}): copy the Bot User OAuth Token "
+                "from your app's OAuth & Permissions page again"
+            ) from None
+        log.warning("could not check SLACK_BOT_TOKEN with Slack: %s", reason)
+    except OSError as error:
+        log.warning("could not reach Slack to check SLACK_BOT_TOKEN: %s", error)
 
 
 def _serve_http(app: object, services: Services, stop: threading.Event) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings, parse_settings
 from tests.support.cli import InProcessCli, run_cli
+from tests.support.fakeslack import FakeSlackServer
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1-abc"}
 
@@ -120,3 +121,20 @@ def test_every_command_has_help(cli: InProcessCli, tmp_path: Path) -> None:
     for args in (["--help"], ["serve", "--help"], ["tick", "--help"], ["db", "upgrade", "--help"]):
         result = cli(args, {}, tmp_path)
         assert result.returncode == 0 and "usage: perspective" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["serve", "--http"], ["worker"]])
+def test_a_bot_token_slack_refuses_is_one_line_at_start(
+    cli: InProcessCli, tmp_path: Path, fake_slack_server: FakeSlackServer, command: list[str]
+) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-not-this-app",
+        "SLACK_SIGNING_SECRET": "s3cret",
+        "SLACK_API_URL": fake_slack_server.api_url,
+    }
+    result = cli(command, env, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "perspective: Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth "
+        "Token from your app's OAuth & Permissions page again"
+    )
