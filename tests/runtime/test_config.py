@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings, parse_settings
 from tests.support.cli import InProcessCli, run_cli
-from tests.support.fakeslack import FakeSlackServer
+from tests.support.fakeslack import FakeSlack, FakeSlackServer
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1-abc"}
 
@@ -137,4 +137,20 @@ def test_a_bot_token_slack_refuses_is_one_line_at_start(
     assert result.stderr.strip() == (
         "perspective: Slack refused SLACK_BOT_TOKEN (invalid_auth): copy the Bot User OAuth "
         "Token from your app's OAuth & Permissions page again"
+    )
+
+
+def test_an_app_token_slack_refuses_is_one_line_in_socket_mode(
+    cli: InProcessCli, tmp_path: Path, fake: FakeSlack, fake_slack_server: FakeSlackServer
+) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": fake.token,
+        "SLACK_APP_TOKEN": "xapp-1-not-this-app",
+        "SLACK_API_URL": fake_slack_server.api_url,
+    }
+    result = cli(["serve", "--no-scheduler"], env, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        "perspective: Slack refused SLACK_APP_TOKEN (invalid_auth): create an app-level "
+        "token with the connections:write scope and set it again"
     )
