@@ -213,7 +213,11 @@ def manager_risk_alert(move: RolloutMove, promises: list[Promise]) -> Blocks:
         section(
             f":warning: *{mrkdwn.escape(move.title)}* (`{move.rollout_key}`) moved from "
             f"{due(move.old_ships_on)} to *{due(move.new_ships_on)}*. "
-            f"{len(promises)} of your team's promises are now at risk:"
+            + (
+                "One of your team's promises is now at risk:"
+                if len(promises) == 1
+                else f"{len(promises)} of your team's promises are now at risk:"
+            )
         )
     ]
     lines = [f"• {mrkdwn.user(p.owner_id)}: {handle(p)} — due {due(p.due_on)}" for p in promises]

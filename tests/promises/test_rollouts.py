@@ -126,6 +126,7 @@ def test_rollout_slip_tells_each_owner_and_their_manager_exactly_once(
     [manager_dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == MANAGER)
     assert "Acme" in text_of(manager_dm) and "Hooli" in text_of(manager_dm)
     assert "Initech" not in text_of(manager_dm) and "Globex" not in text_of(manager_dm)
+    assert "2 of your team's promises are now at risk:" in text_of(manager_dm)
 
     cli_tick("2026-11-23T15:05:00Z")
     cli_tick("2026-11-23T15:06:00Z")
