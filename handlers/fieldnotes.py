@@ -15,8 +15,8 @@ from bot.services import Services
 from bot.slack.blocks import input_value, selected_option
 from bot.slack.mrkdwn import escape
 from handlers.common import (
+    Answer,
     ack_now,
-    ack_reply,
     answer_form,
     apologise_on_error,
     hands_back_on_error,
@@ -58,31 +58,32 @@ def open_form(
 def answer_command(services: Services, ack: Ack, command: dict[str, Any]) -> None:
     """Saved (or looked up) before Slack hears back, so an acknowledged note is a stored note."""
     team, user = command["team_id"], command["user_id"]
+    answer = Answer.in_ack(ack)
     request = fieldnotes.read_command(command.get("text") or "")
     match request:
         case Refusal():
-            ack_reply(ack, request.message)
+            answer.say(request)
         case fieldnotes.Help():
-            ack_reply(ack, render.HELP)
+            answer.say(render.HELP)
         case fieldnotes.Search(words):
             page = fieldnotes.search(services, team, words)
             title = f"Notes matching *{escape(' '.join(words))}*, newest first:"
             empty = f"No notes match *{escape(' '.join(words))}*. Try fewer or shorter words."
-            ack_reply(ack, "Search results", render.note_list(title, page, empty))
+            answer.blocks(render.note_list(title, page, empty), "Search results")
         case fieldnotes.Mine():
             page = fieldnotes.mine(services, team, user)
             empty = f"You have no notes yet. Save one with {fieldnotes.EXAMPLE}."
-            ack_reply(ack, "Your notes", render.note_list("Your notes:", page, empty))
+            answer.blocks(render.note_list("Your notes:", page, empty), "Your notes")
         case fieldnotes.Delete(note_id):
             deleted = fieldnotes.delete(services, team, user, note_id)
-            ack_reply(ack, _deleted_text(deleted, note_id))
+            answer.say(_deleted_text(deleted, note_id))
         case fieldnotes.Capture(text):
             draft = fieldnotes.parse_note(services, team, user, command.get("channel_id"), text)
             if isinstance(draft, Refusal):
-                ack_reply(ack, draft.message)
+                answer.say(draft)
                 return
             note = fieldnotes.capture(services, draft)
-            ack_reply(ack, f"Saved note #{note.id}", render.saved(note))
+            answer.blocks(render.saved(note), f"Saved note #{note.id}")
 
 
 @apologise_on_error

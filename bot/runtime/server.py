@@ -24,7 +24,7 @@ from bot.deals.webhook import deals_endpoint
 from bot.foreground import foreground
 from bot.runtime.slack_http import SlackEndpoint
 from bot.services import Services
-from bot.web import MAX_BODY_BYTES, Endpoint, Reply
+from bot.web import Endpoint, Refused, Reply, read_body, request_headers
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +74,11 @@ class WebApp:
 
 
 def _call(endpoint: Endpoint, environ: dict[str, Any]) -> Reply:
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    if length > MAX_BODY_BYTES:
-        return Reply(413, {"ok": False, "error": "body too large"})
-    body = environ["wsgi.input"].read(length) if length else b""
-    headers = {
-        key[5:].replace("_", "-").lower(): value
-        for key, value in environ.items()
-        if key.startswith("HTTP_")
-    }
-    return endpoint(body, headers)
+    try:
+        body = read_body(environ)
+    except Refused as refused:
+        return Reply(refused.status, {"ok": False, "error": refused.reason})
+    return endpoint(body, request_headers(environ))
 
 
 def _send(start_response: Callable, reply: Reply) -> list[bytes]:

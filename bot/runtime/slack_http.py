@@ -12,7 +12,6 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -20,7 +19,7 @@ from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
 
-from bot.web import MAX_BODY_BYTES
+from bot.web import Refused, read_body, request_headers
 
 log = logging.getLogger(__name__)
 
@@ -38,14 +37,6 @@ FIELD_SHAPES: dict[str, type | tuple[type, ...]] = {
     "actions": list,
     "authorizations": list,
 }
-
-
-@dataclass(frozen=True)
-class Refused(Exception):
-    """A request Slack could not have sent: the status and the reason the sender sees."""
-
-    status: int
-    reason: str
 
 
 class SlackEndpoint:
@@ -76,8 +67,8 @@ class SlackEndpoint:
         """Answers the request; fills `request` with what it was, for the log line."""
         if environ.get("REQUEST_METHOD") != "POST":
             raise Refused(405, "use POST")
-        body = _decode(_read_body(environ))
-        headers = _headers(environ)
+        body = _decode(read_body(environ))
+        headers = request_headers(environ)
         if not self._verifier.is_valid_request(body, headers):
             raise Refused(401, "invalid signature")
         content_type = headers.get("content-type", "").split(";")[0].strip() or None
@@ -102,27 +93,6 @@ def _bolt_request(body: str, environ: dict[str, Any], headers: dict[str, str]) -
         )
     except (TypeError, KeyError, AttributeError, IndexError, ValueError):
         raise Refused(400, "unreadable request") from None
-
-
-def _read_body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise Refused(400, "Content-Length is not a number") from None
-    if length > MAX_BODY_BYTES:
-        raise Refused(413, "body over 1 MB")
-    return environ["wsgi.input"].read(length) if length > 0 else b""
-
-
-def _headers(environ: dict[str, Any]) -> dict[str, str]:
-    found = {
-        key[5:].replace("_", "-").lower(): value
-        for key, value in environ.items()
-        if key.startswith("HTTP_")
-    }
-    if environ.get("CONTENT_TYPE"):
-        found["content-type"] = environ["CONTENT_TYPE"]
-    return found
 
 
 def _decode(raw: bytes) -> str:
