@@ -33,10 +33,10 @@ from bot.config import Settings
 from bot.digests import posting as digests
 from bot.runtime.scheduler import run_tick
 from bot.services import Services, build_services
+from bot.slack.fake import FakeSlackServer
 from storage import digests as digest_store
 from storage.db import Database
 from storage.fieldnotes import FieldNote, FieldNoteTag
-from tests.support.fakeslack import FakeSlackServer
 
 TEAM = "T0BENCH01"
 TAGS = [

@@ -14,7 +14,7 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
-from tests.support.fakeslack import FakeSlackServer
+from bot.slack.fake import FakeSlackServer
 
 
 class FakeSlackProcess:

@@ -21,6 +21,7 @@ from bot.runtime.cli import main, parse_instant
 from bot.runtime.scheduler import run_tick
 from bot.runtime.server import HttpServer, build_web_app
 from bot.services import Services, build_services
+from bot.slack.fake import FakeSlack, FakeSlackServer
 from storage.db import Database
 from tests.support.bot import (
     ADMIN,
@@ -35,7 +36,6 @@ from tests.support.bot import (
     make_settings,
 )
 from tests.support.cli import InProcessCli
-from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.postgres import empty_postgres, without_commit_flushes
 from tests.support.slack_requests import SlackSender
 from tests.support.throwaway_db import throwaway_postgres

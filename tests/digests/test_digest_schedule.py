@@ -12,13 +12,13 @@ from bot.digests import posting as digests
 from bot.runtime import cli
 from bot.runtime.scheduler import run_tick
 from bot.services import Services
+from bot.slack.fake import FakeSlack, FakeSlackServer
 from storage import claims
 from storage import digests as digest_store
 from storage.db import Database
 from storage.digests import DigestSubscription
 from tests.support.bot import Clock, tick_concurrently
 from tests.support.digests import MARKETING, add_note, posts_to, subscribe
-from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.messages import blocks_of, text_of
 
 

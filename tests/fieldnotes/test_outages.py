@@ -8,10 +8,10 @@ from pathlib import Path
 from bot.runtime.app import build_app
 from bot.runtime.server import build_web_app
 from bot.services import build_services
+from bot.slack.fake import FakeSlack, FakeSlackServer
 from storage import fieldnotes
 from storage.db import Database
 from tests.support.bot import SIGNING_SECRET, TEAM, CurrentWebApp, make_settings
-from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.slack_requests import SlackSender
 
 TYPED = "[Acme] <!channel> wants SSO before renewal #security"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from bot.runtime.cli import main as perspective
+from bot.slack.fake import FakeSlack, FakeSlackServer
 from storage import fieldnotes
 from tests.support.bot import REP, TEAM, RunningBot
 from tests.support.cli import InProcessCli
 from tests.support.deals import use_cli
-from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.fieldnotes import fieldnote
 from tests.support.promises import only_promise, promise_cmd
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, load_settings, parse_settings
+from bot.slack.fake import FakeSlack, FakeSlackServer
 from tests.support.cli import InProcessCli, run_cli
-from tests.support.fakeslack import FakeSlack, FakeSlackServer
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-1-abc"}
 

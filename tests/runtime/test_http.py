@@ -9,10 +9,10 @@ from pathlib import Path
 from bot.runtime.app import build_app
 from bot.runtime.server import build_web_app
 from bot.services import build_services
+from bot.slack.fake import FakeSlackServer
 from storage import fieldnotes
 from storage.db import Database
 from tests.support.bot import REP, TEAM, CurrentWebApp, RunningBot, make_settings
-from tests.support.fakeslack import FakeSlackServer
 from tests.support.slack_requests import http_get, sign
 
 FIXTURES = Path(__file__).parent.parent / "data"

@@ -11,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPException
 from pathlib import Path
 
+from bot.slack.fake import FakeSlack, FakeSlackServer
 from storage import fieldnotes
 from storage.db import Database
 from tests.support.bot import SIGNING_SECRET, TEAM, RunningBot
-from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.processes import free_port, serve_env, wait_until_healthy
 from tests.support.slack_requests import SlackSender
 

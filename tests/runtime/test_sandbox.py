@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.runtime import sandbox
+from bot.slack.rules import validate_message, validate_view
 from tests.support.cli import InProcessCli
-from tests.support.slack_rules import validate_message, validate_view
 
 
 @pytest.mark.parametrize("name", list(sandbox.SURFACES))

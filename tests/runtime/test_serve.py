@@ -21,10 +21,10 @@ from bot.config import parse_settings
 from bot.runtime.app import build_app
 from bot.runtime.server import run_socket_mode
 from bot.services import Services
+from bot.slack.fake import FakeSlack, FakeSlackServer
 from storage import fieldnotes
 from storage.db import Database
 from tests.support.bot import REP, SIGNING_SECRET, TEAM
-from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.processes import free_port, serve_env, wait_until_healthy
 from tests.support.slack_requests import SlackSender, http_get
 

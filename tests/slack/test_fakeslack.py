@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from tests.support.fakeslack import FakeSlack, FakeSlackServer
+from bot.slack.fake import FakeSlack, FakeSlackServer
 
 Refused = dict[str, Any]
 

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.delivery import SEND_ERRORS, _retry_after
 from bot.slack.client import PooledWebClient
-from tests.support.fakeslack import FakeSlackServer
+from bot.slack.fake import FakeSlackServer
 
 
 @pytest.fixture

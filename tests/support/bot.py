@@ -12,8 +12,8 @@ from bot.config import Settings
 from bot.runtime.scheduler import run_tick
 from bot.runtime.server import WebApp
 from bot.services import Services, build_services
+from bot.slack.fake import FakeSlack
 from storage.db import Database
-from tests.support.fakeslack import FakeSlack
 from tests.support.slack_requests import SlackSender
 
 SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"

@@ -8,8 +8,8 @@ import socket
 import subprocess
 import time
 
+from bot.slack.fake import FakeSlack, FakeSlackServer
 from tests.support.bot import SIGNING_SECRET
-from tests.support.fakeslack import FakeSlack, FakeSlackServer
 from tests.support.slack_requests import http_get
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.slack.rules import validate_message
 from tests.support.bot import ADMIN, RunningBot
 from tests.support.slack_requests import Reply
-from tests.support.slack_rules import validate_message
 
 
 def reply_to(bot: RunningBot, response_url: str) -> dict:

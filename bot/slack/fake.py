@@ -20,7 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
-from tests.support.slack_rules import SlackError, check_required, validate_message, validate_view
+from bot.slack.rules import SlackError, check_required, validate_message, validate_view
 
 BOT_USER_ID = "U0BOT0001"
 Args = dict[str, Any]
