@@ -8,9 +8,9 @@ import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
@@ -38,6 +38,9 @@ REPLY_RETRIES = [
     RateLimitErrorRetryHandler(max_retry_count=2),
 ]
 MAX_FORM_ERROR_CHARS = 150  # an inline error is one short line under its input
+SAVED = "perspective_saved"  # Bolt context key: the id a form's ack saved, for its confirmation
+NOT_SAVED = "Couldn't save your {what} just now; it is still here. Press Save again in a minute."
+Checked = TypeVar("Checked")
 
 Listener = Callable[..., Any]
 
@@ -215,6 +218,31 @@ def answer_form(ack: Ack, checked: object) -> None:
         ack(response_action="errors", errors=errors)
     else:
         ack()
+
+
+def save_before_closing(
+    ack: Ack,
+    context: BoltContext,
+    checked: Checked | Refusal,
+    save: Callable[[Checked], int],
+    *,
+    what: str,
+    field: str,
+) -> None:
+    """Save in the form's ack, so a form that closed is a saved record: a refusal shows under
+    its input, a database failure keeps the form open saying so, and the saved id reaches the
+    lazy confirmation through Bolt's context (which Bolt copies to it)."""
+    if isinstance(checked, Refusal):
+        answer_form(ack, checked)
+        return
+    try:
+        saved_id = save(checked)
+    except Exception:
+        log.exception("saving a %s from its form failed", what)
+        answer_form(ack, Refusal(NOT_SAVED.format(what=what), field=field))
+        return
+    context[SAVED] = saved_id
+    ack()
 
 
 def required_text(view: dict[str, Any], block_id: str, missing: str) -> str | Refusal:

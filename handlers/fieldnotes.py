@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -15,20 +14,17 @@ from bot.services import Services
 from bot.slack.blocks import input_value, selected_option
 from bot.slack.mrkdwn import escape
 from handlers.common import (
+    SAVED,
     Answer,
     ack_now,
-    answer_form,
     apologise_on_error,
     hands_back_on_error,
     post_privately,
     reply,
+    save_before_closing,
     with_services,
 )
 from storage.fieldnotes import NewNote
-
-log = logging.getLogger(__name__)
-SAVED_NOTE = "perspective_saved_note"
-NOT_SAVED = "Couldn't save your note just now; it is still here. Press Save again in a minute."
 
 
 def register(app: App, services: Services) -> None:
@@ -122,20 +118,11 @@ def _deleted_text(deleted: object, note_id: int) -> str:
 def validate_modal(
     services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
-    """Checked and saved before the form closes: a blank note gets an inline error, and a
-    note the database cannot take stays in the open form with a line saying so."""
+    """Checked and saved before the form closes; a blank note gets an inline error."""
     note = _note_from_view(services, body, view)
-    if isinstance(note, Refusal):
-        answer_form(ack, note)
-        return
-    try:
-        saved = fieldnotes.capture(services, note)
-    except Exception:
-        log.exception("saving a field note from the form failed")
-        answer_form(ack, Refusal(NOT_SAVED, field="note"))
-        return
-    context[SAVED_NOTE] = saved.id  # Bolt copies the context to the confirmation below
-    ack()
+    save_before_closing(
+        ack, context, note, lambda n: fieldnotes.capture(services, n).id, what="note", field="note"
+    )
 
 
 @apologise_on_error
@@ -143,7 +130,7 @@ def save_modal(
     services: Services, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
     """Confirms the note the form's ack saved, where the rep opened the form."""
-    note_id = context.get(SAVED_NOTE)
+    note_id = context.get(SAVED)
     if note_id is None:
         return  # refused, or handed back, in the form itself
     note = fieldnotes.saved_note(services, body["team"]["id"], note_id)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.slack import mrkdwn
 from bot.slack.blocks import Blocks, input_value, section, selected_date, selected_option
 from handlers.common import (
+    SAVED,
     Answer,
     ack_now,
     answer_form,
@@ -30,6 +31,7 @@ from handlers.common import (
     post_privately,
     pressed_on_home,
     required_text,
+    save_before_closing,
     tell,
     with_services,
 )
@@ -37,6 +39,7 @@ from storage.promises import Promise
 
 ModalView = Callable[[Promise, Origin], dict[str, Any]]
 WHY_MISSING = "Say why it broke, so your manager knows."
+SAVE_LATER = "perspective_save_later"  # Bolt context key: the ack left the saving to its lazy half
 
 
 def register(app: App, services: Services) -> None:
@@ -247,26 +250,71 @@ def seen_button(
 
 
 def validate_capture(
-    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any]
+    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
-    answer_form(ack, _draft_from_view(services, body["team"]["id"], view))
+    """Saved before the form closes when the rep's zone is cached (the exact past-date check
+    and the due instant need it); otherwise checked here and saved once Slack has said it."""
+    team, user = body["team"]["id"], body["user"]["id"]
+    draft = _draft_from_view(services, team, view)
+    if isinstance(draft, Refusal) or not services.directory.knows(user):
+        context[SAVE_LATER] = not isinstance(draft, Refusal)
+        answer_form(ack, draft)
+        return
+    channel = view.get("private_metadata") or None
+    save_before_closing(
+        ack,
+        context,
+        _not_past(services, user, draft),
+        lambda checked: promises.capture(services, team, user, channel, checked).id,
+        what="promise",
+        field="what",
+    )
 
 
 @apologise_on_error
 def save_capture(
-    services: Services, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    services: Services,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     team, user = body["team"]["id"], body["user"]["id"]
+    channel = view.get("private_metadata") or None
+    if context.get(SAVE_LATER):
+        promise = _save_after_closing(services, client, team, user, channel, view)
+    elif context.get(SAVED) is not None:
+        promise = promises.saved_promise(services, team, context[SAVED])
+    else:
+        return  # refused, or handed back, in the form itself
+    if promise is not None:
+        blocks = _saved(services, promise)
+        post_privately(client, channel, user, blocks, f"Saved promise #{promise.id}")
+
+
+def _not_past(
+    services: Services, user: str, draft: promises.PromiseDraft
+) -> promises.PromiseDraft | Refusal:
+    due_on = promises.not_past(services, user, draft.due_on)
+    return Refusal(due_on.message, field="due") if isinstance(due_on, Refusal) else draft
+
+
+def _save_after_closing(
+    services: Services,
+    client: WebClient,
+    team: str,
+    user: str,
+    channel: str | None,
+    view: dict[str, Any],
+) -> Promise | None:
     draft = _draft_from_view(services, team, view)
     if isinstance(draft, Refusal):
-        return  # refused inline by validate_capture
-    channel = view.get("private_metadata") or None
+        return None
     due_on = promises.not_past(services, user, draft.due_on)
     if isinstance(due_on, Refusal):
         _not_saved(client, channel, user, draft, due_on)
-        return
-    promise = promises.capture(services, team, user, channel, draft)
-    post_privately(client, channel, user, _saved(services, promise), f"Saved promise #{promise.id}")
+        return None
+    return promises.capture(services, team, user, channel, draft)
 
 
 def _draft_from_view(

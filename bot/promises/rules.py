@@ -257,7 +257,7 @@ def keep(services: Services, team_id: str, user_id: str, promise_id: int) -> Pro
         return promise
     if not store.mark_kept(services.db, promise, services.clock()):
         return _state_refusal(services, team_id, promise_id)
-    return _reloaded(services, team_id, promise_id)
+    return saved_promise(services, team_id, promise_id)
 
 
 def break_promise(
@@ -273,7 +273,7 @@ def break_promise(
         return promise
     if not store.mark_broken(services.db, promise, reason, services.clock()):
         return _state_refusal(services, team_id, promise_id)
-    return _reloaded(services, team_id, promise_id)
+    return saved_promise(services, team_id, promise_id)
 
 
 def move(
@@ -297,7 +297,7 @@ def move(
     at_risk = _at_risk(services, team_id, promise.rollout_key, due_on)
     if not store.move_due_date(services.db, promise, schedule, at_risk, user_id, now):
         return _state_refusal(services, team_id, promise_id)
-    return _reloaded(services, team_id, promise_id)
+    return saved_promise(services, team_id, promise_id)
 
 
 def not_past(services: Services, owner_id: str, due_on: date) -> date | Refusal:
@@ -331,7 +331,7 @@ def snooze(
             services.clock() + timedelta(minutes=1),
         )
     store.snooze(services.db, promise, remind_at)
-    return _reloaded(services, team_id, promise_id), remind_at
+    return saved_promise(services, team_id, promise_id), remind_at
 
 
 def handle_risk(
@@ -342,14 +342,14 @@ def handle_risk(
         return promise
     if not store.mark_handling(services.db, promise, services.clock()):
         return _state_refusal(services, team_id, promise_id)
-    return _reloaded(services, team_id, promise_id)
+    return saved_promise(services, team_id, promise_id)
 
 
 def history(services: Services, promise_id: int) -> list[DueDateChange]:
     return store.due_date_history(services.db, promise_id)
 
 
-def _reloaded(services: Services, team_id: str, promise_id: int) -> Promise:
+def saved_promise(services: Services, team_id: str, promise_id: int) -> Promise:
     promise = store.get_promise(services.db, team_id, promise_id)
     assert promise is not None  # promises are never deleted
     return promise
@@ -357,7 +357,7 @@ def _reloaded(services: Services, team_id: str, promise_id: int) -> Promise:
 
 def _state_refusal(services: Services, team_id: str, promise_id: int) -> Refusal:
     """Said when a promise is no longer in a state that allows the change (e.g. already kept)."""
-    promise = _reloaded(services, team_id, promise_id)
+    promise = saved_promise(services, team_id, promise_id)
     if promise.status == store.KEPT:
         return Refusal(f"Promise #{promise_id} is already marked kept :white_check_mark:.")
     if promise.status == store.BROKEN:
