@@ -14,9 +14,10 @@ from handlers import register_all
 log = logging.getLogger(__name__)
 
 
-def build_app(services: Services) -> App:
+def build_app(services: Services, work_queue: WorkQueue | None = None) -> App:
     """A Bolt app whose Web API calls go to SLACK_API_URL (when set) and whose
-    listeners are registered feature by feature."""
+    listeners are registered feature by feature; `work_queue` runs the work after acks
+    (the sandbox passes its own, to wait for each step's work to finish)."""
     app = App(
         client=services.client,
         # HTTP requests are verified once, before Bolt (bot.runtime.slack_http);
@@ -27,7 +28,8 @@ def build_app(services: Services) -> App:
         raise_error_for_unhandled_request=False,
         # The ack runs on the request's thread; only the work after it is queued.
         process_before_response=True,
-        listener_executor=WorkQueue(services.settings.workers, services.settings.queue_size),
+        listener_executor=work_queue
+        or WorkQueue(services.settings.workers, services.settings.queue_size),
         logger=logging.getLogger("slack_bolt"),
     )
     app.middleware(once_per_event(services))

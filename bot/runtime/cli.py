@@ -34,6 +34,8 @@ from bot.runtime.export import exporters, write_rows
 from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import run_tick, start_scheduler
 from bot.runtime.server import HttpServer, build_web_app, run_socket_mode
+from bot.sandbox import samples
+from bot.sandbox.printer import Printer
 from bot.services import Services, build_services
 
 log = logging.getLogger("perspective")
@@ -158,12 +160,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     sandbox_command = commands.add_parser(
         "sandbox",
-        help="print the bot's main messages and forms, from sample data, as Block Kit JSON",
+        help="try the bot without Slack: the real app, demo people, a clock you move",
+        description="Run the real app against a stand-in Slack with demo people (alice and "
+        "erin, reps; bob, their manager; carol, marketing; dana, admin) in #sales and "
+        "#marketing. Type `help` for the commands. No settings, tokens or network needed.",
     )
     sandbox_command.add_argument(
-        "surfaces", nargs="*", metavar="NAME", help="which ones (default: all; see --list)"
+        "--script",
+        type=Path,
+        metavar="FILE",
+        help="run the commands in FILE; exit 1 at the first that fails",
     )
-    sandbox_command.add_argument("--list", action="store_true", help="list the names and exit")
+    sandbox_command.add_argument(
+        "--start", type=parse_instant, metavar="ISO", help="the clock's start (default: now)"
+    )
+    sandbox_command.add_argument(
+        "--database", metavar="URL", help="keep the data here (default: a throw-away SQLite file)"
+    )
+    sandbox_command.add_argument(
+        "--html", type=Path, metavar="DIR", help="also write each surface shown as a web page"
+    )
+    sandbox_command.add_argument(
+        "--list", action="store_true", help="list the sample surfaces --json can print, and exit"
+    )
+    sandbox_command.add_argument(
+        "--json", metavar="NAME", help="print one sample surface as Block Kit JSON, and exit"
+    )
     sandbox_command.set_defaults(run=cmd_sandbox, needs_settings=False)
     return parser
 
@@ -179,18 +201,32 @@ def parse_instant(value: str) -> datetime:
 
 
 def cmd_sandbox(_settings: None, args: argparse.Namespace) -> int:
-    """Paste a payload into Block Kit Builder (https://app.slack.com/block-kit-builder)."""
+    """`--json` output pastes as-is into Block Kit Builder (https://app.slack.com/block-kit-builder)."""
     if args.list:
-        print("\n".join(sandbox.SURFACES))
+        print("\n".join(samples.SURFACES))
+        return 0
+    if args.json is not None:
+        if args.json not in samples.SURFACES:
+            raise UsageError(
+                f"no sandbox surface {args.json}; try one of: {', '.join(samples.SURFACES)}"
+            )
+        print(json.dumps(samples.render(args.json), indent=2, ensure_ascii=False))
         return 0
     try:
-        payloads = sandbox.render(args.surfaces)
-    except KeyError as unknown:
-        raise UsageError(
-            f"no sandbox surface {unknown.args[0]}; try one of: {', '.join(sandbox.SURFACES)}"
-        ) from None
-    print(json.dumps(payloads, indent=2, ensure_ascii=False))
-    return 0
+        lines = args.script.read_text(encoding="utf-8").splitlines() if args.script else None
+    except OSError as error:
+        raise UsageError(f"cannot read {args.script}: {error.strerror}") from None
+    sandbox.quiet_logs()
+    printer = Printer(sys.stdout)
+    with sandbox.open_sandbox(args.start or datetime.now(UTC), args.database) as running:
+        if lines is None:
+            code = sandbox.run_interactive(running, sandbox.prompts(running, sys.stdin), printer)
+        else:
+            code = sandbox.run_script(running, lines, printer, str(args.script))
+        if args.html is not None:
+            pages = sandbox.write_pages(running, args.html)
+            print(f"wrote {pages} pages to {args.html}/ (open index.html)", file=sys.stderr)
+    return code
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

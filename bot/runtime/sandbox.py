@@ -1,158 +1,137 @@
-"""`perspective sandbox`: the bot's main messages and forms, rendered from sample data.
+"""`perspective sandbox`: the whole app on this machine, with a stand-in Slack.
 
-For whoever words or lays out a message: paste a payload into Slack's Block Kit
-Builder and see it as reps and managers will, without a workspace, a database
-or settings. The renderers are the ones the bot sends with (`bot/*_blocks.py`),
-fed made-up records, so what is shown here is what Slack gets.
+The composition of the sandbox lives here, with the other ways the app is put
+together (`serve`, `tick`): the real Bolt app and web app, services on a fresh
+SQLite file (or `--database`), the fake Slack on loopback, and a clock that moves
+only with `tick`. `bot.sandbox` drives it; this module only builds and runs it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
-from typing import Any
+import logging
+import readline  # noqa: F401 - line editing and history for what is typed at the prompt
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
 
-from bot.deals import blocks as winloss_blocks
-from bot.digests import blocks as digest_blocks
-from bot.digests.blocks import SectionContent
-from bot.fieldnotes import blocks as fieldnote_blocks
-from bot.promises import blocks as promise_blocks
-from storage.deals import Deal, DealAnswer, DealClosure
-from storage.digest_notes import DigestNote, TagCount
-from storage.digests import DigestSubscription
-from storage.fieldnotes import FieldNote, FieldNoteTag
-from storage.promises import Promise
+from bot.config import Settings
+from bot.deals import winloss
+from bot.refusals import Refusal
+from bot.runtime.app import build_app
+from bot.runtime.scheduler import run_tick
+from bot.runtime.server import build_web_app
+from bot.runtime.work_queue import WorkQueue
+from bot.sandbox import html
+from bot.sandbox.language import HELP, read_line
+from bot.sandbox.printer import Printer
+from bot.sandbox.session import Sandbox, SandboxClock, Step
+from bot.services import Services, build_services
+from bot.slack.fake import FakeSlackServer
 
-TEAM = "T0SANDBOX"
-REP = "U0SANDREP"
-NOW = datetime(2026, 11, 20, 16, 30, tzinfo=UTC)
-TODAY = NOW.date()
-
-Payload = dict[str, Any]
-# What every sample record shares: one workspace, one rep, one customer.
-SHARED = {"team_id": TEAM, "account": "Acme Corp", "created_at": NOW}
-NOTE_TEXT = "They asked for SSO on the Team plan; Gong quoted them 20% less for two years."
+# Only the sandbox's own stand-in Slack ever sees these.
+SIGNING_SECRET = "sandbox-signing-secret"
+WEBHOOK_SECRET = "sandbox-webhook-secret"
 
 
-def _note() -> FieldNote:
-    tags = ["pricing", "competitor:gong"]
-    return FieldNote(
-        id=42,
-        author_id=REP,
-        text=NOTE_TEXT,
-        **SHARED,
-        tags=[FieldNoteTag(team_id=TEAM, tag=tag, position=i) for i, tag in enumerate(tags)],
+@contextmanager
+def open_sandbox(start: datetime, database_url: str | None = None) -> Iterator[Sandbox]:
+    """A ready sandbox: migrated database, demo people, bob managing alice and erin."""
+    folder = tempfile.TemporaryDirectory(prefix="perspective-sandbox-")
+    server = FakeSlackServer().start()
+    settings = Settings(
+        slack_bot_token=server.fake.token,
+        slack_signing_secret=SIGNING_SECRET,
+        database_url=database_url or f"sqlite:///{Path(folder.name) / 'sandbox.db'}",
+        slack_api_url=server.api_url,
+        deals_webhook_secret=WEBHOOK_SECRET,
+        workers=4,
     )
+    clock = SandboxClock(start)
+    services = build_services(settings, clock=clock)
+    queue = WorkQueue(settings.workers, settings.queue_size)
+    try:
+        services.db.upgrade()
+        web_app = build_web_app(build_app(services, queue), services)
 
+        def settle() -> None:
+            queue.wait_idle()
+            winloss.prompts.drain()
 
-def _promise(due_on: date) -> Promise:
-    return Promise(
-        id=7,
-        owner_id=REP,
-        text="Send the SOC 2 report",
-        due_on=due_on,
-        due_end_at=datetime.combine(due_on, datetime.max.time(), UTC),
-        remind_at=NOW + timedelta(days=1),
-        status="open",
-        at_risk=False,
-        snoozed=False,
-        **SHARED,
-    )
-
-
-def _closure(*, answered: bool = False) -> DealClosure:
-    deal = Deal(
-        id=3,
-        deal_id="crm-1001",
-        name="Acme renewal",
-        amount=Decimal("48000.00"),
-        currency="USD",
-        outcome="lost",
-        owner_id=REP,
-        source="webhook",
-        **SHARED,
-    )
-    closure = DealClosure(
-        id=11,
-        team_id=TEAM,
-        deal=deal,
-        deal_ref=deal.id,
-        outcome="lost",
-        owner_id=REP,
-        closed_at=NOW,
-        created_at=NOW,
-        wants_prompt=True,
-        answer=None,
-    )
-    if answered:
-        closure.answer = DealAnswer(
-            team_id=TEAM,
-            closure_id=closure.id,
-            reason="competitor",
-            competitor="Gong",
-            customer_said="Gong came in 20% cheaper and already had SSO on the team plan.",
-            talked_to_customer=True,
-            answered_by=REP,
-            answered_at=NOW,
+        sandbox = Sandbox(
+            services, server.fake, clock, web_app, _tick, settle, server.response_url("")
         )
-    return closure
+        sandbox.set_up()
+        yield sandbox
+    finally:
+        queue.shutdown()
+        winloss.prompts.drain()
+        services.db.dispose()
+        server.stop()
+        folder.cleanup()
 
 
-def _digest() -> Payload:
-    """A daily digest in a marketing channel: three new notes under two tags."""
-    posted = NOW.replace(hour=8, minute=0)  # 09:00 in Berlin
-    subscription = DigestSubscription(
-        id=5,
-        team_id=TEAM,
-        channel_id="C0MARKETING",
-        cadence="daily",
-        post_at="09:00",
-        timezone="Europe/Berlin",
-        created_by=REP,
-        created_at=NOW,
-        period_start=posted - timedelta(days=1),
-    )
-    notes = [
-        DigestNote(42, "pricing", REP, "Acme Corp", NOTE_TEXT, NOW, used=False),
-        DigestNote(
-            43, "pricing", "U0SANDREP2", "Globex", "Wants monthly billing.", NOW, used=False
-        ),
-        DigestNote(44, "competitor:gong", REP, None, "Gong demoed call scoring.", NOW, used=True),
-    ]
-    counts = [TagCount("pricing", 2), TagCount("competitor:gong", 1)]
-    notes_part = SectionContent(
-        3, "3 new field notes", digest_blocks.field_notes(counts, notes, 10)
-    )
-    [message] = digest_blocks.digest_messages(
-        subscription, posted - timedelta(days=1), posted, [notes_part]
-    )
-    return {"text": message.text, "blocks": message.blocks}
+def _tick(services: Services, now: datetime) -> list[str]:
+    return run_tick(services, now).failed
 
 
-def _blocks(blocks: list[dict[str, Any]]) -> Payload:
-    return {"blocks": blocks}
+def run_script(sandbox: Sandbox, lines: Iterable[str], printer: Printer, source: str) -> int:
+    """Each line echoed, then what it showed; the first failing line stops with exit 1."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        printer.note(f"▶ {sandbox.actor.name}: {line.strip()}")
+        failure = run_line(sandbox, line, printer)
+        if failure is not None:
+            printer.failure(f"{source}:{number}: {failure}")
+            return 1
+    return 0
 
 
-SURFACES: dict[str, Callable[[], Payload]] = {
-    "fieldnote-saved": lambda: _blocks(fieldnote_blocks.saved(_note())),
-    "promise-saved": lambda: _blocks(promise_blocks.saved(_promise(TODAY + timedelta(2)), None)),
-    "promise-reminder": lambda: _blocks(
-        promise_blocks.reminder(_promise(TODAY + timedelta(1)), TODAY)
-    ),
-    "winloss-prompt": lambda: _blocks(winloss_blocks.prompt(_closure())),
-    "winloss-reason-form": lambda: winloss_blocks.reason_modal(
-        _closure(), "competitor", from_home=False
-    ),
-    "winloss-answered": lambda: _blocks(winloss_blocks.answered(_closure(answered=True))),
-    "winloss-escalation": lambda: _blocks(winloss_blocks.escalation(_closure())),
-    "digest": _digest,
-}
+def run_interactive(sandbox: Sandbox, lines: Iterator[str], printer: Printer) -> int:
+    """Commands until end of input; a failing one is explained and the session goes on."""
+    printer.note("Perspective sandbox: the real app with a stand-in Slack. Type `help`.")
+    for line in lines:
+        failure = run_line(sandbox, line, printer)
+        if failure is not None:
+            printer.failure(failure)
+    return 0
 
 
-def render(names: list[str]) -> dict[str, Payload]:
-    """Each named surface's payload (every surface when `names` is empty)."""
-    unknown = [name for name in names if name not in SURFACES]
-    if unknown:
-        raise KeyError(", ".join(unknown))
-    return {name: SURFACES[name]() for name in names or SURFACES}
+def run_line(sandbox: Sandbox, line: str, printer: Printer) -> str | None:
+    """Carry out one line and print what it showed; the failure's reason, if it failed."""
+    command = read_line(line)
+    if isinstance(command, Refusal):
+        return command.message
+    step: Step = sandbox.run(command)
+    for surface in step.shown:
+        printer.surface(surface)
+    if step.note and (step.note == HELP or step.failure is None):
+        printer.note(step.note)
+    return step.failure
+
+
+def prompts(sandbox: Sandbox, source: TextIO) -> Iterator[str]:
+    """Lines typed at `alice> `; a terminal gets line editing through readline."""
+    if not source.isatty():
+        yield from source
+        return
+    while True:
+        try:
+            yield input(f"{sandbox.actor.name}> ")
+        except EOFError:
+            return
+
+
+def write_pages(sandbox: Sandbox, folder: Path) -> int:
+    """Every surface shown, one page each, plus an index; returns how many pages."""
+    return html.write_pages(sandbox.shown, folder)
+
+
+def quiet_logs() -> None:
+    """A line per request suits a server's log, not a conversation; warnings still show."""
+    logging.getLogger().setLevel(logging.WARNING)
+    # Bolt warns of a request nothing handles; the sandbox says so in its own words.
+    logging.getLogger("slack_bolt").setLevel(logging.ERROR)

@@ -29,6 +29,8 @@ class WorkQueue(Executor):
         self._room = threading.BoundedSemaphore(workers + queue_size)
         self._capacity = workers + queue_size
         self._wait = wait_for_room
+        self._running = 0
+        self._idle = threading.Condition()
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         has_room = self._room.acquire(timeout=self._wait)
@@ -40,10 +42,24 @@ class WorkQueue(Executor):
                 getattr(fn, "__name__", "a task"),
                 self._wait,
             )
+        with self._idle:
+            self._running += 1
         future = self._pool.submit(fn, *args, **kwargs)
         if has_room:
             future.add_done_callback(lambda _: self._room.release())
+        future.add_done_callback(self._done)
         return future
+
+    def _done(self, _future: Future) -> None:
+        with self._idle:
+            self._running -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until every submitted task has finished (the sandbox shows a step's whole
+        effect before the next); False if work was still running after `timeout`."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._running == 0, timeout)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)

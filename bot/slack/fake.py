@@ -35,6 +35,7 @@ class Call:
     args: Args
     ok: bool
     error: str | None = None
+    answer: Args | None = None  # what the fake answered a successful call (its ts, channel…)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
+    conversations: dict[str, list[str]] = field(default_factory=dict)  # opened DMs: members
     app_token: str = "xapp-1-test-token"
     socket_url: str | None = None
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -112,6 +114,7 @@ class FakeSlack:
             self.calls.clear()
             self.failures.clear()
             self.delays.clear()
+            self.conversations.clear()
             self.socket_url = None
 
     # ---- reading what the bot did -------------------------------------------------------
@@ -139,6 +142,11 @@ class FakeSlack:
         )
         return found
 
+    def calls_since(self, index: int) -> list[Call]:
+        """Every call after the first `index`, failed ones too (the sandbox reads them in turn)."""
+        with self._changed:
+            return self.calls[index:]
+
     def summary(self) -> list[tuple[str, bool, str | None]]:
         return [(c.method, c.ok, c.error) for c in self.calls]
 
@@ -162,7 +170,7 @@ class FakeSlack:
             if error.messages:
                 body["response_metadata"] = {"messages": error.messages}
             return 200, body, {}
-        self._record(Call(method, args, ok=True))
+        self._record(Call(method, args, ok=True, answer=answer))
         return 200, {"ok": True, **answer}, {}
 
     def _pop_failure(self, method: str) -> Failure | None:
@@ -241,8 +249,11 @@ class FakeSlack:
 
     def _conversations_open(self, args: Args) -> Args:
         users = str(args.get("users") or "").split(",")
-        key = "".join(sorted(u.strip() for u in users if u.strip()))
-        return {"channel": {"id": "D" + key[1:] if len(users) == 1 else "G" + key[1:18]}}
+        members = sorted(u.strip() for u in users if u.strip())
+        key = "".join(members)
+        channel = "D" + key[1:] if len(users) == 1 else "G" + key[1:18]
+        self.conversations[channel] = members
+        return {"channel": {"id": channel}}
 
     def _conversations_info(self, args: Args) -> Args:
         return {
