@@ -217,7 +217,7 @@ def cmd_sandbox(_settings: None, args: argparse.Namespace) -> int:
     except OSError as error:
         raise UsageError(f"cannot read {args.script}: {error.strerror}") from None
     sandbox.quiet_logs()
-    printer = Printer(sys.stdout)
+    printer = Printer(sys.stdout, sys.stderr)
     with sandbox.open_sandbox(args.start or datetime.now(UTC), args.database) as running:
         if lines is None:
             code = sandbox.run_interactive(running, sandbox.prompts(running, sys.stdin), printer)

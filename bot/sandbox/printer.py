@@ -29,10 +29,10 @@ STYLES = {
 
 
 class Printer:
-    """Writes surfaces under their `── where ──` headers, and notes and failures."""
+    """Writes surfaces under their `── where ──` headers, notes, and failures."""
 
-    def __init__(self, out: TextIO, *, colour: bool | None = None) -> None:
-        self._out = out
+    def __init__(self, out: TextIO, err: TextIO, *, colour: bool | None = None) -> None:
+        self._out, self._err = out, err
         self._colour = out.isatty() if colour is None else colour
         self._console = Console(file=out, force_terminal=self._colour, highlight=False)
 
@@ -47,7 +47,12 @@ class Printer:
         self._write(text, "dim")
 
     def failure(self, text: str) -> None:
-        self._write(text, "bold red")
+        """On standard error, so a script's output stays what Slack showed."""
+        self._out.flush()
+        if self._colour:
+            Console(file=self._err, force_terminal=True).print(f"[bold red]{escape(text)}[/]")
+        else:
+            self._err.write(text + "\n")
 
     def _line(self, line: Line) -> None:
         indent = "  " if line.style != "header" else ""

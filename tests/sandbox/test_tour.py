@@ -1,0 +1,44 @@
+"""The guided tour in docs/tour.txt runs from start to end and shows each step's story."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tests.support.cli import InProcessCli
+
+TOUR = Path(__file__).parents[2] / "docs" / "tour.txt"
+
+KEY_LINES = [
+    # a note reaches marketing's digest, and Used it thanks the rep
+    "── #marketing ──",
+    "  Acme Corp · @alice · note #1",
+    "── DM to alice ──",
+    "  🎉 @carol used your note #1 about Acme Corp:",
+    # a lost deal: the prompt, the answer, the reason in the next digest
+    "  🤝 Acme renewal ($48,000) closed lost. What was the real reason?",
+    "── form: Why it was lost ──",
+    "  ✅ Acme renewal ($48,000) closed lost: Competitor (competitor: Gong)",
+    "  Reason: Competitor · vs Gong",
+    # the rollout slips: rep and manager told, then the manager's nudge
+    "  ⚠️ SSO integration (`sso`) moved from Tuesday 15 December 2026 to Sunday 31 January 2027 — after your promise is due.",
+    "── DM to bob ──",
+    "Your team today",
+    "  ⚠️ At risk (a rollout they need slipped)",
+    "  [1 Remind rep] [2 Got it]",
+]
+
+
+def test_the_tour_tells_the_whole_story_in_under_30_seconds(
+    cli: InProcessCli, tmp_path: Path
+) -> None:
+    started = time.monotonic()
+    result = cli(["sandbox", "--script", str(TOUR)], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert time.monotonic() - started < 30
+    lines = result.stdout.splitlines()
+    for key in KEY_LINES:
+        assert key in lines, f"the tour no longer shows {key!r}"
+    order = [lines.index(key) for key in KEY_LINES if lines.count(key) == 1]
+    assert order == sorted(order), "the tour's steps came out of order"
+    assert not list(tmp_path.iterdir()), "the tour keeps its database in a throw-away folder"
