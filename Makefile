@@ -9,7 +9,7 @@ $(VENV)/installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $@
 
-.PHONY: install run test lint
+.PHONY: install run test lint pictures
 install: $(VENV)/installed
 
 run: install
@@ -23,3 +23,7 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check . && $(VENV)/bin/lint-imports
+
+# The README's images (docs/images/), from the tour in headless Chromium: docs/pictures.sh.
+pictures: install
+	docs/pictures.sh

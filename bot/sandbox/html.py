@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.sandbox.surface import Surface, buttons_of, plain_text, readable
 from bot.sandbox.text import input_shown
+from bot.sandbox.workspace import BY_NAME
 
 Args = dict[str, Any]
 
@@ -47,11 +48,15 @@ hr { border: 0; border-top: 1px solid #ddd; }
 .modal-foot { display: flex; justify-content: flex-end; gap: 8px; padding: 12px 16px;
               border-top: 1px solid #ddd; }
 a { color: #1264a3; text-decoration: none; }
+.mention { background: #e8f5fa; color: #1264a3; border-radius: 3px; padding: 0 2px; }
+.quote { border-left: 4px solid #ddd; padding-left: 10px; display: block; }
+.check { font-size: 14px; }
 """
 BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
 ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 CODE = re.compile(r"`([^`\n]+)`")
 STRIKE = re.compile(r"(?<![\w~])~([^~\n]+)~(?![\w~])")
+MENTIONED = re.compile(rf"(?<![\w@])(@(?:{'|'.join(BY_NAME)}))\b")
 
 
 def write_pages(surfaces: list[Surface], folder: Path) -> int:
@@ -109,7 +114,13 @@ def mrkdwn(text: str) -> str:
     shown = BOLD.sub(r"<b>\1</b>", shown)
     shown = ITALIC.sub(r"<i>\1</i>", shown)
     shown = STRIKE.sub(r"<s>\1</s>", shown)
-    return shown.replace("\n", "<br>")
+    shown = MENTIONED.sub(r'<span class="mention">\1</span>', shown)
+    # A quote is a block of its own, as in Slack: no line break around it.
+    parts = [
+        f'<span class="quote">{line[5:]}</span>' if line.startswith("&gt; ") else line + "<br>"
+        for line in shown.split("\n")
+    ]
+    return "".join(parts).removesuffix("<br>")
 
 
 def _block(block: Args, numbers: dict[int, int], state: dict[str, Args]) -> str:
@@ -151,6 +162,14 @@ def _button(element: Args, numbers: dict[int, int]) -> str:
 def _input(block: Args, state: dict[str, Args]) -> str:
     element = block.get("element") or {}
     shown = input_shown(element, state.get(block.get("block_id", ""), {}).get("value"))
+    if element.get("type") == "checkboxes":
+        ticks = "☑" if shown == "yes" else "☐"
+        options = "".join(
+            f'<div class="check">{ticks} {html.escape(plain_text(o.get("text")))}</div>'
+            for o in element.get("options") or []
+        )
+        label = html.escape(plain_text(block.get("label")))
+        return f'<div class="input"><div class="label">{label}</div>{options}</div>'
     placeholder = plain_text(element.get("placeholder")) or "…"
     value = (
         html.escape(shown)
