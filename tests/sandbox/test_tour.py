@@ -42,3 +42,17 @@ def test_the_tour_tells_the_whole_story_in_under_30_seconds(
     order = [lines.index(key) for key in KEY_LINES if lines.count(key) == 1]
     assert order == sorted(order), "the tour's steps came out of order"
     assert not list(tmp_path.iterdir()), "the tour keeps its database in a throw-away folder"
+
+
+def test_the_readme_shows_lines_the_tour_really_prints(cli: InProcessCli, tmp_path: Path) -> None:
+    readme = (TOUR.parents[1] / "README.md").read_text()
+    excerpt = readme.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    printed = cli(["sandbox", "--script", str(TOUR)], {}, tmp_path).stdout.splitlines()
+    assert excerpt
+    at = 0
+    for line in excerpt:  # in the tour's order, with lines left out between them
+        assert line in printed[at:], f"the tour no longer prints {line!r} here"
+        at = printed.index(line, at) + 1
+    for image in ("digest.png", "winloss-form.png", "nudge.png"):
+        assert f"docs/images/{image}" in readme
+        assert (TOUR.parent / "images" / image).stat().st_size > 10_000
