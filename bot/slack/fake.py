@@ -73,11 +73,12 @@ class FakeSlack:
         email: str | None = None,
         status_text: str = "",
         status_emoji: str = "",
+        name: str | None = None,
     ) -> None:
         self.users[user_id] = {
             "id": user_id,
             "team_id": self.team_id,
-            "name": user_id.lower(),
+            "name": name or user_id.lower(),
             "tz": tz,
             "is_admin": is_admin,
             "is_owner": False,
