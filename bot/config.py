@@ -88,7 +88,7 @@ def parse_settings(values: Mapping[str, str], *, needs_slack: bool = True) -> Se
         slack_bot_token=token,
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
         slack_app_token=app_token,
-        database_url=_database_url(get("DATABASE_URL")),
+        database_url=read_database_url(get("DATABASE_URL")),
         slack_api_url=_api_url(get("SLACK_API_URL")),
         admins=_admins(get("PERSPECTIVE_ADMINS")),
         deals_webhook_secret=get("DEALS_WEBHOOK_SECRET"),
@@ -128,7 +128,8 @@ def _required(value: str | None, name: str, looks_like: str) -> str:
     return value
 
 
-def _database_url(value: str | None) -> str:
+def read_database_url(value: str | None) -> str:
+    """DATABASE_URL checked, with `postgresql://` read as psycopg's (also `sandbox --database`)."""
     if value is None:
         return DEFAULT_DATABASE_URL
     if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):

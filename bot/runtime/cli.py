@@ -22,7 +22,13 @@ from pathlib import Path
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.config import ConfigError, Settings, load_settings, require_http_settings
+from bot.config import (
+    ConfigError,
+    Settings,
+    load_settings,
+    read_database_url,
+    require_http_settings,
+)
 from bot.deals import intake as deals
 from bot.deals import winloss
 from bot.digests import posting as digests
@@ -35,7 +41,6 @@ from bot.runtime.logs import configure_logging
 from bot.runtime.scheduler import run_tick, start_scheduler
 from bot.runtime.server import HttpServer, build_web_app, run_socket_mode
 from bot.sandbox import samples
-from bot.sandbox.printer import Printer
 from bot.services import Services, build_services
 
 log = logging.getLogger("perspective")
@@ -213,20 +218,15 @@ def cmd_sandbox(_settings: None, args: argparse.Namespace) -> int:
         print(json.dumps(samples.render(args.json), indent=2, ensure_ascii=False))
         return 0
     try:
+        database = read_database_url(args.database) if args.database else None
+    except ConfigError as error:
+        raise UsageError(f"--database: {error}".replace("DATABASE_URL ", "it ")) from None
+    try:
         lines = args.script.read_text(encoding="utf-8").splitlines() if args.script else None
     except OSError as error:
         raise UsageError(f"cannot read {args.script}: {error.strerror}") from None
-    sandbox.quiet_logs()
-    printer = Printer(sys.stdout, sys.stderr)
-    with sandbox.open_sandbox(args.start or datetime.now(UTC), args.database) as running:
-        if lines is None:
-            code = sandbox.run_interactive(running, sandbox.prompts(running, sys.stdin), printer)
-        else:
-            code = sandbox.run_script(running, lines, printer, str(args.script))
-        if args.html is not None:
-            pages = sandbox.write_pages(running, args.html)
-            print(f"wrote {pages} pages to {args.html}/ (open index.html)", file=sys.stderr)
-    return code
+    start = args.start or datetime.now(UTC)
+    return sandbox.play(start, database, lines, str(args.script), args.html)
 
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import readline  # noqa: F401 - line editing and history for what is typed at the prompt
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -73,6 +74,28 @@ def open_sandbox(start: datetime, database_url: str | None = None) -> Iterator[S
         folder.cleanup()
 
 
+def play(
+    start: datetime,
+    database_url: str | None,
+    script: list[str] | None,
+    source: str,
+    html_folder: Path | None,
+) -> int:
+    """`perspective sandbox`: a script's lines (exit 1 at the first that fails) or what is
+    typed; then, with `--html`, a page for each surface shown."""
+    quiet_logs()
+    printer = Printer(sys.stdout, sys.stderr)
+    with open_sandbox(start, database_url) as sandbox:
+        if script is None:
+            code = run_interactive(sandbox, prompts(sandbox, sys.stdin), printer)
+        else:
+            code = run_script(sandbox, script, printer, source)
+        if html_folder is not None:
+            pages = html.write_pages(sandbox.shown, html_folder)
+            print(f"wrote {pages} pages to {html_folder}/ (open index.html)", file=sys.stderr)
+    return code
+
+
 def _tick(services: Services, now: datetime) -> list[str]:
     return run_tick(services, now).failed
 
@@ -123,11 +146,6 @@ def prompts(sandbox: Sandbox, source: TextIO) -> Iterator[str]:
             yield input(f"{sandbox.actor.name}> ")
         except EOFError:
             return
-
-
-def write_pages(sandbox: Sandbox, folder: Path) -> int:
-    """Every surface shown, one page each, plus an index; returns how many pages."""
-    return html.write_pages(sandbox.shown, folder)
 
 
 def quiet_logs() -> None:

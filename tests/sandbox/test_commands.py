@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.sandbox.language import HELP
+from storage.db import Database
 from tests.support.cli import InProcessCli
 from tests.support.sandbox import driven
 
@@ -171,11 +172,15 @@ def test_the_interactive_sandbox_goes_on_after_a_failing_command(
     assert "Saved note #1 for Acme" in result.stdout
 
 
-def test_a_database_given_keeps_what_was_done_for_the_next_sandbox(
-    cli: InProcessCli, tmp_path: Path
-) -> None:
-    url = f"sqlite:///{tmp_path / 'kept.db'}"
+def test_a_database_given_keeps_what_was_done_for_the_next_sandbox(db: Database) -> None:
+    url = db.url.render_as_string(hide_password=False)
     with driven(database=url) as sandbox:
         sandbox.type("/fieldnote [Acme] They want SSO")
     with driven(database=url) as sandbox:
         assert "They want SSO" in sandbox.type("/fieldnote mine")
+
+
+def test_a_database_url_of_another_kind_is_refused(cli: InProcessCli, tmp_path: Path) -> None:
+    result = cli(["sandbox", "--database", "mysql://x", "--script", "-"], {}, tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("perspective: --database: it must look like sqlite:///")
