@@ -19,10 +19,25 @@ from urllib.request import Request
 
 import urllib3
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 
 # Enough idle connections for every sender thread of one process (tick workers,
 # prompt senders, HTTP request threads); more are opened and dropped as needed.
 POOL_SIZE = 32
+BACKOFF = BackoffRetryIntervalCalculator(backoff_factor=0.25)  # 0.25 s, then 0.5 s
+# What a person waits on (a reply, a confirmation, a form) is retried on a dropped
+# connection, a 5xx or a 429 (after its Retry-After); scheduled sends are not: their
+# claims retry them on a later tick instead of holding a worker.
+REPLY_RETRIES = [
+    ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=BACKOFF),
+    ServerErrorRetryHandler(max_retry_count=2, interval_calculator=BACKOFF),
+    RateLimitErrorRetryHandler(max_retry_count=2),
+]
 
 
 class PooledWebClient(WebClient):
@@ -54,6 +69,16 @@ class PooledWebClient(WebClient):
         if headers.get_content_type() != "application/gzip":
             body = response.data.decode(headers.get_content_charset() or "utf-8")
         return {"status": response.status, "headers": headers, "body": body}
+
+
+def retrying(client: WebClient) -> PooledWebClient:
+    """A client like `client` for listeners, each of whose calls someone is waiting on."""
+    return PooledWebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=REPLY_RETRIES,
+    )
 
 
 def _message(headers: urllib3.HTTPHeaderDict) -> HTTPMessage:
