@@ -147,18 +147,6 @@ def superseded(closure: DealClosure, outcome: str) -> Blocks:
     ]
 
 
-def escalation(closure: DealClosure) -> Blocks:
-    """The one DM a manager gets when a rep has not answered after two reminders."""
-    return [
-        section(
-            f":mag: {mrkdwn.user(closure.owner_id or '')} hasn't said why {deal_title(closure.deal)} "
-            f"was {closure.outcome} (asked three times). It stays in your Home tab and daily "
-            "summary until they answer.",
-            accessory=remind_button(closure),
-        )
-    ]
-
-
 def remind_button(closure: DealClosure) -> Block:
     return button("Remind them", REMIND_ACTION, str(closure.id))
 
