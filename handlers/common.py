@@ -13,30 +13,19 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
 from slack_sdk.webhook import WebhookClient
 
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack import mrkdwn
 from bot.slack.blocks import Blocks, input_value
+from bot.slack.client import REPLY_RETRIES
 
 log = logging.getLogger(__name__)
-BACKOFF = BackoffRetryIntervalCalculator(backoff_factor=0.25)  # 0.25 s, then 0.5 s
 SORRY = (
     ":warning: Something went wrong on my side and nothing was changed. "
     "Please try again in a minute."
 )
-REPLY_RETRIES = [
-    ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=BACKOFF),
-    ServerErrorRetryHandler(max_retry_count=2, interval_calculator=BACKOFF),
-    RateLimitErrorRetryHandler(max_retry_count=2),
-]
 MAX_FORM_ERROR_CHARS = 150  # an inline error is one short line under its input
 SAVED = "perspective_saved"  # Bolt context key: the id a form's ack saved, for its confirmation
 NOT_SAVED = "Couldn't save your {what} just now; it is still here. Press Save again in a minute."

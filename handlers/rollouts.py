@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import Respond
 
 from bot.promises import rollouts
-from bot.promises.dates import weekday_and_date
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack.blocks import day
 from bot.slack.mrkdwn import escape
 from handlers.common import refuse, say
 from storage.rollouts import MoveOutcome, Rollout
@@ -34,7 +34,7 @@ def rollout(services: Services, command: dict[str, Any], rest: str, respond: Res
             say(
                 respond,
                 f":rocket: Rollout `{added.key}` ({escape(added.title)}) ships "
-                f"{weekday_and_date(added.ships_on)}. Reps write `needs:{added.key}` in a promise.",
+                f"{day(added.ships_on)}. Reps write `needs:{added.key}` in a promise.",
             )
         case rollouts.MoveRollout():
             moved = rollouts.move(services, team_id, user_id, request)
@@ -48,14 +48,13 @@ def _say_moved(respond: Respond, moved: MoveOutcome | Rollout | Refusal) -> None
         case Rollout():
             say(
                 respond,
-                f"`{moved.key}` is already planned for {weekday_and_date(moved.ships_on)} "
-                "— nothing changed.",
+                f"`{moved.key}` is already planned for {day(moved.ships_on)} — nothing changed.",
             )
         case MoveOutcome(move=move):
             say(
                 respond,
-                f":calendar: `{move.rollout_key}` moved from {weekday_and_date(move.old_ships_on)} "
-                f"to {weekday_and_date(move.new_ships_on)}. {_at_risk(moved)}",
+                f":calendar: `{move.rollout_key}` moved from {day(move.old_ships_on)} "
+                f"to {day(move.new_ships_on)}. {_at_risk(moved)}",
             )
 
 
@@ -82,5 +81,5 @@ def _list(services: Services, team_id: str, respond: Respond) -> None:
     if not known:
         say(respond, f"No rollouts yet. Add one: {rollouts.ADD_EXAMPLE}")
         return
-    lines = [f"• `{r.key}` {escape(r.title)} — {weekday_and_date(r.ships_on)}" for r in known[:50]]
+    lines = [f"• `{r.key}` {escape(r.title)} — {day(r.ships_on)}" for r in known[:50]]
     say(respond, "*Rollouts*, soonest first:\n" + "\n".join(lines))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,23 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Zero set-up: a SQLite file in the working directory.
 DEFAULT_DATABASE_URL = "sqlite:///perspective.db"
+QUEUE_FOR_S = 30.0  # how long a write waits its turn when nobody is waiting on it
+_deadline: ContextVar[float | None] = ContextVar("deadline", default=None)
+
+
+class DatabaseBusy(SQLAlchemyError):
+    """The database did not take a write before the deadline of whoever waits on it."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Writes in this block give up after `seconds` instead of queueing for half a minute,
+    so a rep waiting on Slack's 3-second ack gets their text back in time, not an error."""
+    token = _deadline.set(seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
 
 
 class Database:
@@ -32,7 +49,7 @@ class Database:
         # SQLite has one writer at a time and every transaction begins IMMEDIATE.
         # Its busy handler polls with sleeps of up to 100 ms, so threads of one
         # process queue on this lock instead (other processes still use the timeout).
-        self._writer = threading.RLock() if self.is_sqlite else contextlib.nullcontext()
+        self._writer = threading.RLock() if self.is_sqlite else None
         self._autocommit = None if self.is_sqlite else _autocommit_engine(url)
 
     @property
@@ -51,8 +68,21 @@ class Database:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A unit of work: committed when the block ends cleanly, rolled back otherwise."""
-        with self._writer, self._sessions() as session, session.begin():
+        with self._turn(), self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _turn(self) -> Iterator[None]:
+        """This process's turn to write (SQLite), waited for no longer than the deadline."""
+        if self._writer is None:
+            yield
+            return
+        if not self._writer.acquire(timeout=_deadline.get() or QUEUE_FOR_S):
+            raise DatabaseBusy("the database is busy with other writes")
+        try:
+            yield
+        finally:
+            self._writer.release()
 
     @contextmanager
     def autocommit(self) -> Iterator[PoolProxiedConnection]:
@@ -67,6 +97,23 @@ class Database:
             yield connection
         finally:
             connection.close()
+
+    @contextmanager
+    def rolled_back(self) -> Iterator[None]:
+        """Every session in the block joins one transaction that is undone at the end, so
+        `tick --dry-run` runs the real tick and nothing it claimed or marked stays."""
+        with self.engine.connect() as connection:
+            outer = connection.begin()
+            saved = self._sessions, self._writer
+            self._sessions = sessionmaker(
+                bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+            self._writer = threading.RLock()  # one connection: the tick's threads take turns
+            try:
+                yield
+            finally:
+                self._sessions, self._writer = saved
+                outer.rollback()
 
     def healthy(self) -> bool:
         """True when a write commits: a database that still answers reads but cannot
@@ -108,11 +155,25 @@ def each_row(db: Database, model: Any, batch: int = 1000) -> Iterator[Any]:
 
 def _create_engine(url: str, pool_size: int) -> Engine:
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+        event.listen(engine, "begin", _postgres_deadline)
+        return engine
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": QUEUE_FOR_S})
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin_immediate)
     return engine
+
+
+def _postgres_deadline(connection: Any) -> None:
+    """Within a deadline, statements and lock waits give up with it (this transaction only)."""
+    seconds = _deadline.get()
+    if seconds is not None:
+        ms = str(int(seconds * 1000))
+        connection.exec_driver_sql(
+            "SELECT set_config('statement_timeout', %(ms)s, true),"
+            " set_config('lock_timeout', %(ms)s, true)",
+            {"ms": ms},
+        )
 
 
 def _autocommit_engine(url: str) -> Engine:
@@ -129,7 +190,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None  # transactions are begun explicitly below
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -139,6 +199,10 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     """Take the write lock when a transaction starts.
 
     A deferred transaction that reads then writes can fail with "database is
-    locked" without waiting on the busy timeout; IMMEDIATE makes it wait instead.
+    locked" without waiting on the busy timeout; IMMEDIATE makes it wait instead,
+    for another process's write no longer than the deadline.
     """
+    connection.exec_driver_sql(
+        f"PRAGMA busy_timeout={int((_deadline.get() or QUEUE_FOR_S) * 1000)}"
+    )
     connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -12,8 +12,8 @@ from bot.slack.blocks import (
     context,
     input_block,
     modal,
+    moment,
     section,
-    slack_date,
     static_select,
     text_input,
 )
@@ -68,7 +68,7 @@ def note_list(title: str, page: SearchPage, empty: str) -> Blocks:
         return [section(empty)]
     blocks: Blocks = [section(title)]
     for note in page.notes:
-        when = slack_date(int(note.created_at.timestamp()), f"{note.created_at:%Y-%m-%d}")
+        when = moment(note.created_at)
         blocks.append(
             section(
                 f"{describe(note)}\n{mrkdwn.escape(mrkdwn.excerpt(note.text, 500))}\n"

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.promises import dates
 from bot.promises.rules import EXAMPLE, MAX_REASON_CHARS, MAX_TEXT_CHARS
 from bot.slack import mrkdwn
 from bot.slack.blocks import (
@@ -21,6 +20,7 @@ from bot.slack.blocks import (
     actions,
     button,
     context,
+    day,
     input_block,
     modal,
     plain,
@@ -88,8 +88,8 @@ def handle(promise: Promise) -> str:
     return f"*#{promise.id}* {mrkdwn.escape(mrkdwn.excerpt(promise.text, 300))}{customer}"
 
 
-def due(day: date) -> str:
-    return dates.weekday_and_date(day)
+def due(when: date) -> str:
+    return day(when)
 
 
 def status_line(promise: Promise, today: date) -> str:

@@ -19,7 +19,7 @@ from bot.promises import blocks as render
 from bot.promises import dates
 from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack.blocks import Blocks
+from bot.slack.blocks import Blocks, day
 from bot.slack.mentions import split_words
 from storage import claims, rollouts, teams
 from storage.promises import OPEN, Promise
@@ -88,14 +88,14 @@ def _keyed(command: AddRollout | MoveRollout) -> RolloutCommand:
 
 def _date(services: Services, user_id: str, phrase: str, example: str) -> date | Refusal:
     today = dates.local_today(services.clock(), services.directory.timezone(user_id))
-    day = dates.parse_due_date(phrase, today)
-    if day is None:
+    ships_on = dates.parse_due_date(phrase, today)
+    if ships_on is None:
         return Refusal(
             f"I couldn't read `{phrase[:60]}` as a date. Try {dates.EXAMPLES}, e.g. {example}"
         )
-    if day < today:
-        return Refusal(f"{dates.weekday_and_date(day)} is in the past; give the date it will ship.")
-    return day
+    if ships_on < today:
+        return Refusal(f"{day(ships_on)} is in the past; give the date it will ship.")
+    return ships_on
 
 
 def add(services: Services, team_id: str, user_id: str, command: AddRollout) -> Rollout | Refusal:

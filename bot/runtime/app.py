@@ -9,6 +9,7 @@ from slack_bolt import App
 from bot.runtime.slack_events import once_per_event
 from bot.runtime.work_queue import WorkQueue
 from bot.services import Services
+from bot.slack.client import retrying
 from handlers import register_all
 
 log = logging.getLogger(__name__)
@@ -19,7 +20,7 @@ def build_app(services: Services, work_queue: WorkQueue | None = None) -> App:
     listeners are registered feature by feature; `work_queue` runs the work after acks
     (the sandbox passes its own, to wait for each step's work to finish)."""
     app = App(
-        client=services.client,
+        client=retrying(services.client),
         # HTTP requests are verified once, before Bolt (bot.runtime.slack_http);
         # Socket Mode needs no signature.
         signing_secret=services.settings.slack_signing_secret or "",

@@ -12,19 +12,24 @@ import json
 import logging
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import run_bolt_app, send_response
+from slack_sdk.socket_mode.client import BaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from waitress.server import create_server
 
 from bot.deals.webhook import PATH as DEALS_PATH
 from bot.deals.webhook import deals_endpoint
 from bot.foreground import foreground
-from bot.runtime.slack_http import SlackEndpoint
+from bot.runtime.slack_http import ACK_DEADLINE_S, SlackEndpoint, describe
 from bot.services import Services
 from bot.web import Endpoint, Refused, Reply, read_body, request_headers
+from storage.db import deadline
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +141,25 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+class LoggedSocketModeHandler(SocketModeHandler):
+    """Socket Mode requests answered under the same ack deadline, with the same one log
+    line, as requests over HTTP."""
+
+    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.perf_counter()
+        with deadline(ACK_DEADLINE_S):
+            response = run_bolt_app(self.app, req)
+        payload = req.payload if isinstance(req.payload, dict) else {}
+        log.info(
+            "%s → %s in %.0f ms (socket mode)", describe(payload), response.status,
+            (time.perf_counter() - started) * 1000,
+        )  # fmt: skip
+        send_response(client, req, response, started)
+
+
 def run_socket_mode(app: App, app_token: str, stop: threading.Event) -> None:
     """Connect over Socket Mode and stay connected until `stop` is set."""
-    handler = SocketModeHandler(app, app_token)
+    handler = LoggedSocketModeHandler(app, app_token)
     handler.connect()
     try:
         stop.wait()

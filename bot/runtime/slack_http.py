@@ -20,8 +20,12 @@ from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_sdk.signature import SignatureVerifier
 
 from bot.web import Refused, read_body, request_headers
+from storage.db import deadline
 
 log = logging.getLogger(__name__)
+# Slack shows an error when the ack takes over 3 s: a write in the ack path gives up
+# after this, leaving time to hand the user's text back.
+ACK_DEADLINE_S = 2.0
 
 
 FIELD_SHAPES: dict[str, type | tuple[type, ...]] = {
@@ -73,7 +77,8 @@ class SlackEndpoint:
             raise Refused(401, "invalid signature")
         content_type = headers.get("content-type", "").split(";")[0].strip() or None
         request.update(check_shape(body, content_type))
-        answer = self._app.dispatch(_bolt_request(body, environ, headers))
+        with deadline(ACK_DEADLINE_S):
+            answer = self._app.dispatch(_bolt_request(body, environ, headers))
         if answer.status >= 500:
             # Bolt has logged what failed; what it failed on is what the client sent
             # (a form without a view type, a button of the wrong shape): a listener's own

@@ -218,8 +218,11 @@ def test_a_won_deal_is_asked_what_tipped_it_not_given_the_lost_deal_advice(
     [dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)
     assert "closed won" in shown(dm) and "What tipped it" in shown(dm)
     assert "skew to price" not in shown(dm)
-    # dates in the one short style digests use, e.g. "closed Mon 23 Nov 2026"
-    assert re.search(r"closed [A-Z][a-z]{2} \d{2} [A-Z][a-z]{2} \d{4}", shown(dm))
+    # an instant in each reader's own zone, with the day in the one short style as fallback
+    assert re.search(
+        r"closed <!date\^\d+\^\{date_short_pretty\}\|[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4}>",
+        shown(dm),
+    )
 
 
 def test_stats_count_reasons_competitors_and_evidence(bot: RunningBot) -> None:

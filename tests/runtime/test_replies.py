@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from tests.support.bot import RunningBot
+from tests.support.bot import REP, RunningBot
 from tests.support.replies import reply_to
 
 
@@ -47,3 +47,15 @@ def test_a_reply_that_cannot_be_delivered_is_logged_with_what_was_lost(bot: Runn
     assert line.startswith("a reply could not be delivered (HTTP 503, team ")
     assert "lost: " in line and "/promise" in line
     assert [call.ok for call in bot.fake.calls if call.method == "response_url"] == [False] * 3
+
+
+def test_a_confirmation_the_web_api_refuses_once_arrives_on_the_retry(bot: RunningBot) -> None:
+    bot.fake.fail_next("chat.postEphemeral", status=500, error="internal_error")
+    bot.services.directory.timezone(REP)  # cached, so the form saves in its ack
+    state = {"what": "SSO", "due": {"type": "datepicker", "selected_date": "2026-12-15"}}
+    reply = bot.slack.view_submission("promise_modal", state, private_metadata="C0SALES01")
+    assert reply.status == 200 and reply.body == ""
+    [confirmation] = bot.fake.wait_for("chat.postEphemeral")
+    assert "Saved promise #1" in confirmation["text"]
+    attempts = [call.ok for call in bot.fake.calls if call.method == "chat.postEphemeral"]
+    assert attempts == [False, True]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 import signal
 import subprocess
 import sys
@@ -73,9 +75,10 @@ def test_serve_starts_on_a_fresh_sqlite_database_and_answers_fieldnote(
 
 
 def test_socket_mode_receives_a_command_acks_it_and_saves_the_note(
-    services: Services, fake: FakeSlack
+    services: Services, fake: FakeSlack, caplog: pytest.LogCaptureFixture
 ) -> None:
     """The real slack-sdk Socket Mode client against a local WebSocket server."""
+    caplog.set_level(logging.INFO, logger="bot.runtime.server")
     acks: list[dict] = []
     got_ack = threading.Event()
     envelope = {
@@ -117,6 +120,10 @@ def test_socket_mode_receives_a_command_acks_it_and_saves_the_note(
             ws_server.shutdown()
 
     assert acks[0]["envelope_id"] == "env-1"
+    [line] = [r.getMessage() for r in caplog.records if r.name == "bot.runtime.server"]
+    assert re.fullmatch(
+        rf"slack /fieldnote team={TEAM} user={REP} → 200 in \d+ ms \(socket mode\)", line
+    )
     assert acks[0]["payload"]["text"].startswith("Saved note #")  # shown as the reply
     [note] = fieldnotes.search_notes(services.db, TEAM, ["hosting"], 10).notes
     assert note.account == "Acme" and note.tag_names == ["security"]

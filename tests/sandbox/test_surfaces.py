@@ -52,8 +52,7 @@ SURFACES: dict[str, str] = {
     "bot.promises.nudges.compose_nudge": "tick 2026-12-02T14:00Z",
     "bot.promises.nudges.ask_owner": "as bob\nclick Remind rep",
     "bot.deals.blocks.reminder": 'webhook deal {"deal_id": "d2", "name": "Globex", "outcome": "lost", "owner_email": "erin@example.com"}\ntick +1d',
-    "bot.deals.blocks.escalation": "tick +2d\ntick +1d",
-    "bot.deals.blocks.team_waiting": "",
+    "bot.deals.blocks.team_waiting": "tick +2d\ntick +1d",
     "bot.deals.blocks.manager_reminder": "click Remind them",
 }
 # Pieces of the surfaces above, or words they share; never shown on their own.

@@ -21,7 +21,7 @@ KEY_LINES = [
     "  ✅ Acme renewal ($48,000) closed lost: Competitor (competitor: Gong)",
     "  Reason: Competitor · vs Gong",
     # the rollout slips: rep and manager told, then the manager's nudge
-    "  ⚠️ SSO integration (`sso`) moved from Tuesday 15 December 2026 to Sunday 31 January 2027 — after your promise is due.",
+    "  ⚠️ SSO integration (`sso`) moved from Tue 15 Dec 2026 to Sun 31 Jan 2027 — after your promise is due.",
     "── DM to bob ──",
     "Your team today",
     "  ⚠️ At risk (a rollout they need slipped)",
