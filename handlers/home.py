@@ -37,14 +37,15 @@ def register(app: App, services: Services) -> None:
 def open_home(
     services: Services, event: dict[str, Any], body: dict[str, Any], client: WebClient
 ) -> None:
-    """Publish the Home for the person's roles, then welcome them if this is their first
-    open (either tab: the Messages tab counts too)."""
+    """Welcome the person if this is their first open (either tab: the Messages tab counts
+    too), then publish the Home for their roles. Welcomed first, so the Home a first open
+    shows already has the welcome in the Messages tab beside it."""
     team_id = body.get("team_id") or event.get("view", {}).get("team_id", "")
     user_id = event["user"]
     roles = roles_of(services, team_id, user_id)
+    welcome_once(services, team_id, user_id, roles)
     if event.get("tab", "home") == "home":
         client.views_publish(user_id=user_id, view=compose_home(services, team_id, user_id, roles))
-    welcome_once(services, team_id, user_id, roles)
 
 
 def is_person_in_dm(event: dict[str, Any]) -> bool:
