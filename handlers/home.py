@@ -27,7 +27,9 @@ HELP_WORDS = {"help", "?", "hi", "hello"}
 def register(app: App, services: Services) -> None:
     bind = with_services(services)
     app.event("app_home_opened")(ack=ack_now, lazy=[bind(open_home)])
-    app.event("message")(ack=ack_now, lazy=[bind(answer_dm)])
+    app.event("message", matchers=[is_person_in_dm])(ack=ack_now, lazy=[bind(answer_dm)])
+    # The bot's own replies, edits, deletions: acknowledged, so Slack does not resend them.
+    app.event("message")(ack_now)
     app.action(render.ADD_DIGEST_ACTION)(ack=ack_now, lazy=[bind(add_digest_button)])
     app.action(render.REMOVE_DIGEST_ACTION)(ack=ack_now, lazy=[bind(remove_digest_button)])
     app.action(render.WIN_PROMPTS_ACTION)(ack=ack_now, lazy=[bind(win_prompts_button)])
@@ -49,7 +51,7 @@ def open_home(
 
 
 def is_person_in_dm(event: dict[str, Any]) -> bool:
-    """A person's own new message in their DM with the bot: never the bot's replies, edits,
+    """The matcher for DMs answered: a person's own new message in their DM with the bot: never the bot's replies, edits,
     deletions or other subtypes, so the bot never answers itself."""
     return (
         event.get("channel_type") == "im"
@@ -66,8 +68,6 @@ def answer_dm(
 ) -> None:
     """`help` answers with help for the person's roles; anything else is offered back as a
     field note, read as `/fieldnote` reads it."""
-    if not is_person_in_dm(event):
-        return
     team_id, user, channel = body.get("team_id", ""), event["user"], event["channel"]
     text = event["text"].strip()
     if text.lower() in HELP_WORDS:
