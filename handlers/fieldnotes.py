@@ -74,7 +74,7 @@ def open_form_from_message(
     services: Services, body: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     """*Save as field note* on a message: the form opens holding the message's words; the
-    note keeps a link to the message and who wrote it."""
+    note keeps a link to the message and who wrote it. `respond` is there for the apology."""
     channel, message = body["channel"]["id"], body["message"]
     origin = fieldnotes.FormOrigin(
         channel_id=channel,
