@@ -40,12 +40,14 @@ BROKEN_ACTION = "promise_broken"
 HANDLING_ACTION = "promise_handling"
 REMIND_REP_ACTION = "promise_remind_rep"
 SEEN_ACTION = "promise_seen"
+NEW_PROMISE_ACTION = "home_new_promise"  # the New promise button (Home tab, welcome)
+NEW_PROMISE_SHORTCUT = "new_promise"  # the global shortcut (manifest.yml)
 
 HELP = f"""*Promises* — what you told a customer would happen, and by when.
 • `/promise <what> to [Customer] by <date> needs:<rollout>` — record a promise, e.g.
    {EXAMPLE}
    Dates: `2026-12-15`, `today`, `tomorrow`, `friday`, `next week`, `in 3 days`, `in 2 weeks`, `end of month`, `end of quarter`, `Q1`…`Q4` (in your own time zone). `to [Customer]` and `needs:` are optional.
-• `/promise` — open a form instead
+• `/promise` — open a form instead (or *New promise* in the ⚡ shortcuts menu and on my Home tab)
 • `/promise list` — your promises, open ones first by due date
 • `/promise kept <number>` — you kept it :tada:
 • `/promise broken <number> <why>` — it broke; say why, your manager will see it
@@ -53,6 +55,10 @@ HELP = f"""*Promises* — what you told a customer would happen, and by when.
 • `/promise snooze <number> [date]` — no reminder for it, or remind on that date instead
 • `/promise help` — this help
 I remind you the day before a promise is due, at 09:00 your time."""
+
+
+def new_promise_button() -> Block:
+    return button("New promise", NEW_PROMISE_ACTION, "new")
 
 
 @dataclass(frozen=True)
