@@ -7,7 +7,9 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
+from bot.home.blocks import role_help
 from bot.services import Services
+from bot.teams import roles_of
 from handlers import deals, digests
 from handlers.common import ack_now, apologise_on_error, reply, with_services
 from handlers.rollouts import rollout
@@ -29,16 +31,16 @@ HELP = f"""*Perspective set-up* (admins)
 Subcommand = Callable[[Services, dict[str, Any], str, Respond], None]
 
 
-FOR_EVERYONE = (
-    "*What you can do*: `/fieldnote help` (capture what customers say) and `/promise help` "
-    "(commitments to customers). The set-up below is for workspace admins and the people "
-    "in PERSPECTIVE_ADMINS.\n\n"
+NOT_AN_ADMIN = (
+    "Setting Perspective up (teams, digests, rollouts, deals) is for workspace admins and "
+    "the people in PERSPECTIVE_ADMINS; ask one of them."
 )
 
 
-def _help_for(services: Services, user_id: str) -> str:
-    """Everyone learns their own commands first; admins go straight to the set-up."""
-    return HELP if services.is_admin(user_id) else FOR_EVERYONE + HELP
+def _help_for(services: Services, team_id: str, user_id: str) -> str:
+    """Admins get the set-up commands; everyone else what they themselves can do."""
+    roles = roles_of(services, team_id, user_id)
+    return HELP if roles.admin else role_help(roles, footer=NOT_AN_ADMIN)
 
 
 def subcommands() -> dict[str, Subcommand]:
@@ -68,7 +70,7 @@ def run(services: Services, command: dict[str, Any], respond: Respond) -> None:
         )
         reply(
             respond,
-            text=prefix + _help_for(services, command["user_id"]),
+            text=prefix + _help_for(services, command["team_id"], command["user_id"]),
             response_type="ephemeral",
         )
         return

@@ -10,7 +10,6 @@ from bot.fieldnotes.blocks import describe, new_note_button
 from bot.home.checklist import Checklist
 from bot.promises import blocks as promises
 from bot.promises.blocks import new_promise_button
-from bot.promises.dates import weekday_and_date
 from bot.slack import mrkdwn
 from bot.slack.blocks import (
     Block,
@@ -18,9 +17,10 @@ from bot.slack.blocks import (
     actions,
     button,
     context,
+    day,
     divider,
+    moment,
     section,
-    slack_date,
 )
 from bot.teams import ADMIN, MANAGER, MARKETER, REP, Roles
 from storage.digests import DigestSubscription
@@ -88,7 +88,7 @@ CHECKLIST_ITEMS = (
 )
 
 
-def role_help(roles: Roles) -> str:
+def role_help(roles: Roles, footer: str = DM_FOOTER) -> str:
     """Help for everything this person can do: their own commands first, set-up last."""
     held = [
         role
@@ -97,7 +97,7 @@ def role_help(roles: Roles) -> str:
     ]
     if roles.admin:
         held.append(ADMIN)
-    return "\n\n".join([*(ROLE_HELP[role] for role in held), DM_FOOTER])
+    return "\n\n".join([*(ROLE_HELP[role] for role in held), footer])
 
 
 def welcome(roles: Roles, checklist: Checklist) -> Blocks:
@@ -177,13 +177,9 @@ def marketer_notes(found: list[MarketerNote]) -> Blocks:
         where = f" in _{mrkdwn.escape(mrkdwn.excerpt(item.where, 80))}_" if item.where else ""
         lines.append(
             f"{describe(item.note)} by {mrkdwn.user(item.note.author_id)} — "
-            f"{mrkdwn.escape(mrkdwn.excerpt(item.note.text, 100))}{where}, {_day(item.when)}"
+            f"{mrkdwn.escape(mrkdwn.excerpt(item.note.text, 100))}{where}, {moment(item.when)}"
         )
     return [section("\n".join(lines))]
-
-
-def _day(when: datetime) -> str:
-    return slack_date(int(when.timestamp()), f"{when:%Y-%m-%d}")
 
 
 def digest_rows(rows: list[tuple[DigestSubscription, datetime]]) -> Blocks:
@@ -223,9 +219,7 @@ def team_lines(memberships: dict[str, list[str]]) -> Blocks:
 def rollout_lines(found: list[Rollout]) -> Blocks:
     if not found:
         return []
-    lines = [
-        f"• `{r.key}` {mrkdwn.escape(r.title)} — {weekday_and_date(r.ships_on)}" for r in found
-    ]
+    lines = [f"• `{r.key}` {mrkdwn.escape(r.title)} — {day(r.ships_on)}" for r in found]
     return [section("\n".join(lines)[:3000])]
 
 
