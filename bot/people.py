@@ -25,9 +25,10 @@ def read_person(word: str, find: Finder, example: str) -> str | Refusal:
     found = user_id(word)
     if found is not None:
         return found
-    shown = mrkdwn.escape(word[:40])
     if not NAME.match(word):
+        shown = mrkdwn.escape(word[:40])
         return Refusal(f"`{shown}` isn't a person. Mention people with @, e.g. {example}")
+    shown = mrkdwn.escape(word.lstrip("@")[:40])
     matches = find(word)
     if len(matches) == 1:
         return matches[0]
