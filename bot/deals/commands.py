@@ -27,7 +27,7 @@ from storage.deals import LOST
 EXAMPLE = '`/perspective deal lost "Acme renewal" [Acme Corp] @jane $48,000`'
 HELP = f"""*Closed deals* — record a deal so its owner is asked for the real win/loss reason.
 • `/perspective deal won|lost "<deal name>" [Account] @owner $amount` — e.g. {EXAMPLE}
-   (account, owner and amount are optional; the owner defaults to you)
+   (the name in double quotes; account, owner and amount are optional; the owner defaults to you)
 • `/perspective deal stats [90d]` — reason counts, top competitors, how often reps talked to the customer
 • `/perspective deal unassigned` — deals whose owner email Slack doesn't know (admins)
 • `/perspective deal assign <number> @owner` — give an unassigned deal its owner (admins); without the owner, a form to pick them
