@@ -166,6 +166,8 @@ def read_add_form(
     """The add form as a rollout, or the refusal shown under its input: a key reps can type
     and nobody has taken, a title, a date that is not past (local reads only)."""
     key = key.lower()
+    if not key:
+        return Refusal("Give the rollout a key reps can type, e.g. sso.", field=KEY_INPUT)
     if not KEY.match(key):
         return Refusal(f"{KEY_RULE}.", field=KEY_INPUT)
     if not title:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from handlers.teams import open_team_form
 from storage import teams
 from tests.support.bot import ADMIN, MANAGER, OTHER_REP, REP, TEAM, RunningBot
 from tests.support.forms import (
@@ -16,7 +17,7 @@ from tests.support.forms import (
     user_picked,
     users_picked,
 )
-from tests.support.messages import text_of
+from tests.support.messages import text_of, view_of
 from tests.support.replies import perspective
 
 BOB, ALICE, ALEX_K, ALEX_M, CARL = "U0BOB0001", "U0ALI0001", "U0ALX0001", "U0ALX0002", "U0CRL0001"
@@ -81,6 +82,19 @@ def test_a_non_admin_gets_no_team_form(bot: RunningBot) -> None:
     assert bot.fake.calls_to("views.open") == []
 
 
+def test_a_team_form_opened_without_a_channel_confirms_in_a_dm(bot: RunningBot) -> None:
+    """As from a Home button: the opener is public, and the Home has no channel."""
+    client = bot.services.client
+    refused = open_team_form(bot.services, client, "1.2.3", REP)
+    assert refused is not None and "Only workspace admins" in refused.message
+    assert open_team_form(bot.services, client, "1.2.4", ADMIN) is None
+    [opened] = bot.fake.calls_to("views.open")
+    view = view_of(opened)
+    assert closed(submit(bot, view, {"manager": user_picked(MANAGER), "reps": users_picked(REP)}))
+    [dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == ADMIN)
+    assert f"<@{REP}> now reports to <@{MANAGER}>" in text_of(dm)
+
+
 def test_plain_names_and_hand_typed_at_names_are_the_members_who_have_them(
     named: RunningBot,
 ) -> None:
@@ -106,3 +120,13 @@ def test_a_name_that_is_not_exactly_one_member_is_refused_saying_how_to_write_it
     shown = perspective(named, text)["text"]
     assert expected in shown and "Mention" in shown and "/perspective team @manager" in shown
     assert teams.all_managers(named.db, TEAM) == []
+
+
+def test_a_name_is_found_on_any_page_of_the_member_list(named: RunningBot) -> None:
+    for number in range(250):
+        named.fake.add_user(f"U0PAD{number:04d}", name=f"pad{number}")
+    named.fake.add_user("U9ZED0001", name="zed")  # sorted last: on the second page
+    assert "now reports to" in perspective(named, "team bob zed")["text"]
+    pages = named.fake.calls_to("users.list")
+    assert [page.get("cursor", "") != "" for page in pages] == [False, True]
+    assert teams.reps_of(named.db, TEAM, BOB) == ["U9ZED0001"]
