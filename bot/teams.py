@@ -1,5 +1,7 @@
-"""Teams: who reports to whom, set by admins with `/perspective team @manager @rep …`
-or with the team form (a manager picker and a reps picker)."""
+"""Teams and roles: who reports to whom (`/perspective team @manager @rep …`, or the team
+form's manager and reps pickers), who is in marketing (`/perspective marketers @…`, or anyone
+in a digest channel), and so what each person is in Perspective — the Home tab and the
+welcome are built from that."""
 
 from __future__ import annotations
 
@@ -10,11 +12,95 @@ from bot.people import Finder, read_people
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.blocks import context, input_block, modal, multi_users_select, section, users_select
-from storage import teams
+from storage import digests, teams
 
 EXAMPLE = "`/perspective team @manager @rep1 @rep2`"
+MARKETERS_EXAMPLE = "`/perspective marketers @carol @dan`"
+ADMIN, MANAGER, MARKETER, REP = "admin", "manager", "marketer", "rep"
 TEAM_FORM = "team_form"
 MANAGER_INPUT, REPS_INPUT = "manager", "reps"
+
+
+@dataclass(frozen=True)
+class Roles:
+    """What one person is in Perspective; several can hold at once."""
+
+    admin: bool
+    manager: bool
+    marketer: bool
+    rep: bool
+
+    @property
+    def main(self) -> str:
+        """The role a welcome is written for: set-up first, then the team, then marketing."""
+        for role, held in ((ADMIN, self.admin), (MANAGER, self.manager), (MARKETER, self.marketer)):
+            if held:
+                return role
+        return REP
+
+
+def roles_of(services: Services, team_id: str, person: str) -> Roles:
+    """Reps are on a team, managers have one (and keep their own promises), and everyone
+    who is neither an admin nor in marketing captures notes like a rep."""
+    admin = services.is_admin(person)
+    manager = bool(teams.reps_of(services.db, team_id, person))
+    marketer = is_marketer(services, team_id, person)
+    on_team = teams.manager_of(services.db, team_id, person) is not None
+    return Roles(
+        admin=admin,
+        manager=manager,
+        marketer=marketer,
+        rep=on_team or manager or not (admin or marketer),
+    )
+
+
+def is_marketer(services: Services, team_id: str, person: str) -> bool:
+    if teams.is_named_marketer(services.db, team_id, person):
+        return True
+    return any(
+        person in services.directory.members(channel)
+        for channel in digest_channels(services, team_id)
+    )
+
+
+def digest_channels(services: Services, team_id: str) -> list[str]:
+    return list(dict.fromkeys(s.channel_id for s in digests.subscriptions(services.db, team_id)))
+
+
+@dataclass(frozen=True)
+class NameMarketers:
+    user_ids: list[str]
+
+
+@dataclass(frozen=True)
+class ListMarketers:
+    pass
+
+
+def read_marketers(text: str, find: Finder) -> NameMarketers | ListMarketers | Refusal:
+    """`@carol @dan` (or plain names, each one member's) names marketers; nothing lists them."""
+    words = text.split()
+    if not words:
+        return ListMarketers()
+    people = read_people(words, find, MARKETERS_EXAMPLE)
+    return people if isinstance(people, Refusal) else NameMarketers(list(dict.fromkeys(people)))
+
+
+def name_marketers(services: Services, team_id: str, by: str, command: NameMarketers) -> list[str]:
+    """Store them; returns those not named before."""
+    return teams.add_marketers(services.db, team_id, command.user_ids, by, services.clock())
+
+
+def named_marketers(services: Services, team_id: str) -> list[str]:
+    return teams.named_marketers(services.db, team_id)
+
+
+def memberships(services: Services, team_id: str) -> dict[str, list[str]]:
+    """Every manager and their reps."""
+    found: dict[str, list[str]] = {}
+    for manager, rep in teams.all_memberships(services.db, team_id):
+        found.setdefault(manager, []).append(rep)
+    return found
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,11 @@ from bot.services import Services
 from handlers import deals, digests
 from handlers.common import ack_now, apologise_on_error, reply, with_services
 from handlers.rollouts import rollout
-from handlers.teams import team
+from handlers.teams import marketers, team
 
 HELP = f"""*Perspective set-up* (admins): typed commands are the quick path; alone, each opens a form with pickers
 • `/perspective team @manager @rep1 @rep2` — who reports to whom; plain names work when only one person has each (`team bob alice`); `team @manager` shows a team; `team` alone opens the form
+• `/perspective marketers @carol @dan` — who is in marketing (besides digest channels' members); alone, lists them
 • `/perspective rollout add sso "SSO integration" end of quarter` — a launch promises can need; `rollout add` alone opens the form
 • `/perspective rollout move sso in 6 weeks` — new date; promises it now misses are flagged at once; `rollout move` alone opens the form
 • `/perspective rollout list` — rollouts and their dates
@@ -45,6 +46,7 @@ def subcommands() -> dict[str, Subcommand]:
     """Every `/perspective` subcommand, by its first word."""
     return {
         "team": team,
+        "marketers": marketers,
         "rollout": rollout,
         "digest": digests.digest_command,
         "deal": deals.deal_command,

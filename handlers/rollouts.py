@@ -11,10 +11,9 @@ from slack_sdk import WebClient
 
 from bot.promises import blocks as render
 from bot.promises import rollouts
-from bot.promises.dates import weekday_and_date
 from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack.blocks import input_value, section, selected_date, selected_option
+from bot.slack.blocks import day, input_value, section, selected_date, selected_option
 from bot.slack.mrkdwn import escape
 from handlers.common import (
     SAVED,
@@ -205,21 +204,18 @@ def _confirm(client: WebClient, body: dict[str, Any], view: dict[str, Any], text
 def _added(added: Rollout) -> str:
     return (
         f":rocket: Rollout `{added.key}` ({escape(added.title)}) ships "
-        f"{weekday_and_date(added.ships_on)}. Reps write `needs:{added.key}` in a promise."
+        f"{day(added.ships_on)}. Reps write `needs:{added.key}` in a promise."
     )
 
 
 def _moved(moved: MoveOutcome | Rollout) -> str:
     match moved:
         case Rollout():
-            return (
-                f"`{moved.key}` is already planned for {weekday_and_date(moved.ships_on)} "
-                "— nothing changed."
-            )
+            return f"`{moved.key}` is already planned for {day(moved.ships_on)} — nothing changed."
         case MoveOutcome(move=move):
             return (
-                f":calendar: `{move.rollout_key}` moved from {weekday_and_date(move.old_ships_on)} "
-                f"to {weekday_and_date(move.new_ships_on)}. {_at_risk(moved)}"
+                f":calendar: `{move.rollout_key}` moved from {day(move.old_ships_on)} "
+                f"to {day(move.new_ships_on)}. {_at_risk(moved)}"
             )
 
 
@@ -246,5 +242,5 @@ def _list(services: Services, team_id: str, respond: Respond) -> None:
     if not known:
         say(respond, f"No rollouts yet. Add one: {rollouts.ADD_EXAMPLE}")
         return
-    lines = [f"• `{r.key}` {escape(r.title)} — {weekday_and_date(r.ships_on)}" for r in known[:50]]
+    lines = [f"• `{r.key}` {escape(r.title)} — {day(r.ships_on)}" for r in known[:50]]
     say(respond, "*Rollouts*, soonest first:\n" + "\n".join(lines))

@@ -1,4 +1,5 @@
-"""`/perspective team` and the team form: admins set who reports to whom."""
+"""`/perspective team` and the team form (admins set who reports to whom), and
+`/perspective marketers` (who is in marketing)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from handlers.common import (
     refuse,
     reply,
     save_before_closing,
+    say,
     with_services,
 )
 
@@ -54,6 +56,37 @@ def team(services: Services, command: dict[str, Any], rest: str, respond: Respon
         case teams.Assign():
             before = teams.assign(services, team_id, request)
             reply(respond, text=_assigned(request, before), response_type="ephemeral")
+
+
+def marketers(services: Services, command: dict[str, Any], rest: str, respond: Respond) -> None:
+    """`/perspective marketers @…` names people in marketing (their Home and welcome are a
+    marketer's); alone, it lists them."""
+    if refusal := services.require_admin(command["user_id"], "name marketers"):
+        refuse(respond, refusal)
+        return
+    request = teams.read_marketers(rest, services.directory.members_named)
+    team_id = command["team_id"]
+    match request:
+        case Refusal():
+            refuse(respond, request)
+        case teams.ListMarketers():
+            named = teams.named_marketers(services, team_id)
+            listing = ", ".join(user(person) for person in named) if named else "nobody yet"
+            say(
+                respond,
+                f"Marketers: {listing}. Everyone in a digest channel counts as one too. "
+                f"Name more with {teams.MARKETERS_EXAMPLE}.",
+            )
+        case teams.NameMarketers(people):
+            new = teams.name_marketers(services, team_id, command["user_id"], request)
+            before = [person for person in people if person not in new]
+            note = f" {', '.join(user(p) for p in before)} already were." if before else ""
+            added = ", ".join(user(p) for p in new) or "Nobody new"
+            say(
+                respond,
+                f":mega: {added} now see marketing's Home: the notes they used and the "
+                f"questions they asked.{note}",
+            )
 
 
 def open_team_form(

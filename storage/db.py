@@ -98,6 +98,23 @@ class Database:
         finally:
             connection.close()
 
+    @contextmanager
+    def rolled_back(self) -> Iterator[None]:
+        """Every session in the block joins one transaction that is undone at the end, so
+        `tick --dry-run` runs the real tick and nothing it claimed or marked stays."""
+        with self.engine.connect() as connection:
+            outer = connection.begin()
+            saved = self._sessions, self._writer
+            self._sessions = sessionmaker(
+                bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+            )
+            self._writer = threading.RLock()  # one connection: the tick's threads take turns
+            try:
+                yield
+            finally:
+                self._sessions, self._writer = saved
+                outer.rollback()
+
     def healthy(self) -> bool:
         """True when a write commits: a database that still answers reads but cannot
         save (read-only, disk full, locked) is as down as one that does not answer."""

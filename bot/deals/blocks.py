@@ -15,6 +15,7 @@ from bot.slack.blocks import (
     context,
     input_block,
     modal,
+    moment,
     plain,
     section,
     static_select,
@@ -98,7 +99,7 @@ def _details(closure: DealClosure) -> str:
     parts = []
     if closure.deal.account:
         parts.append(f"Account: {mrkdwn.escape(closure.deal.account)}")
-    parts.append(f"closed {closure.closed_at:%a %d %b %Y}")
+    parts.append(f"closed {moment(closure.closed_at)}")
     return " · ".join(parts)
 
 
@@ -165,18 +166,6 @@ def superseded(closure: DealClosure, outcome: str) -> Blocks:
     ]
 
 
-def escalation(closure: DealClosure) -> Blocks:
-    """The one DM a manager gets when a rep has not answered after two reminders."""
-    return [
-        section(
-            f":mag: {mrkdwn.user(closure.owner_id or '')} hasn't said why {deal_title(closure.deal)} "
-            f"was {closure.outcome} (asked three times). It stays in your Home tab and daily "
-            "summary until they answer.",
-            accessory=remind_button(closure),
-        )
-    ]
-
-
 def remind_button(closure: DealClosure) -> Block:
     return button("Remind them", REMIND_ACTION, str(closure.id))
 
@@ -195,7 +184,7 @@ def team_waiting(closures: list[DealClosure], more: int) -> Blocks:
         blocks.append(
             section(
                 f"{mrkdwn.user(closure.owner_id or '')} · {deal_title(closure.deal)} "
-                f"closed {closure.outcome} {closure.closed_at:%a %d %b}",
+                f"closed {closure.outcome} {moment(closure.closed_at)}",
                 accessory=remind_button(closure),
             )
         )

@@ -1,8 +1,9 @@
-"""The win/loss prompt: asked at once, reminded twice, escalated once — each exactly once.
+"""The win/loss prompt: asked at once, reminded twice, then handed to the manager.
 
 Every Slack send goes through `bot.delivery.deliver_once` with a key per closure
 and step, so a resent webhook, a retry after a failed send, or three processes
-ticking together can never ask, remind or escalate twice.
+ticking together can never ask or remind twice. The manager is not sent a message
+of their own: the prompt joins their daily nudge.
 """
 
 from __future__ import annotations
@@ -203,7 +204,7 @@ def send_unsent_prompts(services: Services, now: datetime) -> None:
 
 
 def send_due_reminders(services: Services, now: datetime) -> None:
-    """Scheduled: reminders in the prompt's thread at 24 h and 72 h, then the manager."""
+    """Scheduled: reminders in the prompt's thread at 24 h and 72 h, then the manager's nudge."""
     horizon = now - FOLLOW_UP_HORIZON
     for closure in deal_prompts.due_first_reminders(
         services.db, horizon, now - FIRST_REMINDER_AFTER
@@ -236,22 +237,10 @@ def _remind(services: Services, closure: DealClosure, step: int, now: datetime) 
 
 
 def _escalate(services: Services, closure: DealClosure, now: datetime) -> None:
-    """Tell the owner's manager once; from then on it is in their Home tab and daily nudge."""
-
-    def send() -> str | None:
-        manager = teams.manager_of(services.db, closure.team_id, closure.owner_id or "")
-        ts = None
-        if manager is not None:
-            reply = services.client.chat_postMessage(
-                channel=manager,
-                text=f"A win/loss reason is overdue for {_plain(render.deal_title(closure.deal))}",
-                blocks=render.escalation(closure),
-            )
-            ts = reply["ts"]
-        deal_prompts.mark_escalated(services.db, closure.id, manager, now)
-        return ts
-
-    deliver_once(services, closure.team_id, f"deal-escalation:{closure.id}", now, send)
+    """Hand the prompt to the owner's manager: it shows in their Home tab at once and in
+    their next daily nudge, the one message a day Perspective sends them."""
+    manager = teams.manager_of(services.db, closure.team_id, closure.owner_id or "")
+    deal_prompts.mark_escalated(services.db, closure.id, manager, now)
 
 
 def remind_from_manager(

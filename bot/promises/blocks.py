@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.promises import dates
 from bot.promises.rules import EXAMPLE, MAX_REASON_CHARS, MAX_TEXT_CHARS
 from bot.slack import mrkdwn
 from bot.slack.blocks import (
@@ -22,6 +21,7 @@ from bot.slack.blocks import (
     button,
     context,
     date_input,
+    day,
     input_block,
     modal,
     section,
@@ -40,6 +40,8 @@ BROKEN_ACTION = "promise_broken"
 HANDLING_ACTION = "promise_handling"
 REMIND_REP_ACTION = "promise_remind_rep"
 SEEN_ACTION = "promise_seen"
+NEW_PROMISE_ACTION = "home_new_promise"  # the New promise button (Home tab, welcome)
+NEW_PROMISE_SHORTCUT = "new_promise"  # the global shortcut (manifest.yml)
 ROLLOUT_ADD_FORM = "rollout_add_form"
 ROLLOUT_MOVE_FORM = "rollout_move_form"
 KEY_INPUT, TITLE_INPUT, DATE_INPUT, ROLLOUT_INPUT = "key", "title", "ships_on", "rollout"
@@ -49,7 +51,7 @@ HELP = f"""*Promises* — what you told a customer would happen, and by when.
 • `/promise <what> to [Customer] by <date> needs:<rollout>` — record a promise, e.g.
    {EXAMPLE}
    Dates: `2026-12-15`, `today`, `tomorrow`, `friday`, `next week`, `in 3 days`, `in 2 weeks`, `end of month`, `end of quarter`, `Q1`…`Q4` (in your own time zone). `to [Customer]` and `needs:` are optional.
-• `/promise` — open a form instead
+• `/promise` — open a form instead (or *New promise* in the ⚡ shortcuts menu and on my Home tab)
 • `/promise list` — your promises, open ones first by due date
 • `/promise kept <number>` — you kept it :tada:
 • `/promise broken <number> <why>` — it broke; say why, your manager will see it
@@ -57,6 +59,10 @@ HELP = f"""*Promises* — what you told a customer would happen, and by when.
 • `/promise snooze <number> [date]` — no reminder for it, or remind on that date instead
 • `/promise help` — this help
 I remind you the day before a promise is due, at 09:00 your time."""
+
+
+def new_promise_button() -> Block:
+    return button("New promise", NEW_PROMISE_ACTION, "new")
 
 
 @dataclass(frozen=True)
@@ -92,8 +98,8 @@ def handle(promise: Promise) -> str:
     return f"*#{promise.id}* {mrkdwn.escape(mrkdwn.excerpt(promise.text, 300))}{customer}"
 
 
-def due(day: date) -> str:
-    return dates.weekday_and_date(day)
+def due(when: date) -> str:
+    return day(when)
 
 
 def status_line(promise: Promise, today: date) -> str:

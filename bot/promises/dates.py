@@ -87,8 +87,3 @@ def local_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
 def end_of_day_utc(day: date, zone: ZoneInfo) -> datetime:
     """The instant `day` ends in `zone` (the next local midnight), in UTC."""
     return local_instant(day + timedelta(days=1), time(0, 0), zone).astimezone(UTC)
-
-
-def weekday_and_date(day: date) -> str:
-    """`Tuesday 15 December 2026` — how a due date is repeated back to the rep."""
-    return f"{day:%A} {day.day} {day:%B %Y}"

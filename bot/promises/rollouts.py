@@ -27,7 +27,7 @@ from bot.promises.blocks import (
 from bot.promises.rules import LAST_ZONE
 from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack.blocks import Blocks
+from bot.slack.blocks import Blocks, day
 from bot.slack.mentions import split_words
 from storage import claims, rollouts, teams
 from storage.promises import OPEN, Promise
@@ -129,14 +129,14 @@ def _keyed(command: AddRollout | MoveRollout) -> RolloutCommand:
 
 def _date(services: Services, user_id: str, phrase: str, example: str) -> date | Refusal:
     today = dates.local_today(services.clock(), services.directory.timezone(user_id))
-    day = dates.parse_due_date(phrase, today)
-    if day is None:
+    ships_on = dates.parse_due_date(phrase, today)
+    if ships_on is None:
         return Refusal(
             f"I couldn't read `{phrase[:60]}` as a date. Try {dates.EXAMPLES}, e.g. {example}"
         )
-    if day < today:
-        return Refusal(f"{dates.weekday_and_date(day)} is in the past; give the date it will ship.")
-    return day
+    if ships_on < today:
+        return Refusal(f"{day(ships_on)} is in the past; give the date it will ship.")
+    return ships_on
 
 
 def today_for(services: Services, user_id: str) -> date:
@@ -144,24 +144,23 @@ def today_for(services: Services, user_id: str) -> date:
     return dates.local_today(services.clock(), services.directory.timezone(user_id))
 
 
-def picked_date(services: Services, user_id: str, day: date | None) -> date | Refusal:
+def picked_date(services: Services, user_id: str, picked: date | None) -> date | Refusal:
     """A date from a form's picker, checked inside the form's ack, where Slack may not be
     asked: past in the admin's own zone when Slack's answer about them is cached (opening the
     form cached it), else only when past in every zone."""
-    if day is None:
+    if picked is None:
         return Refusal("Pick the date it ships.", field=DATE_INPUT)
     known = services.directory.knows(user_id)
     zone = services.directory.timezone(user_id) if known else LAST_ZONE
-    if day < dates.local_today(services.clock(), zone):
+    if picked < dates.local_today(services.clock(), zone):
         return Refusal(
-            f"{dates.weekday_and_date(day)} is in the past; pick the date it will ship.",
-            field=DATE_INPUT,
+            f"{day(picked)} is in the past; pick the date it will ship.", field=DATE_INPUT
         )
-    return day
+    return picked
 
 
 def read_add_form(
-    services: Services, team_id: str, user_id: str, key: str, title: str, day: date | None
+    services: Services, team_id: str, user_id: str, key: str, title: str, picked: date | None
 ) -> NewRollout | Refusal:
     """The add form as a rollout, or the refusal shown under its input: a key reps can type
     and nobody has taken, a title, a date that is not past (local reads only)."""
@@ -176,14 +175,14 @@ def read_add_form(
         return Refusal(f"Keep the title under {MAX_TITLE_CHARS} characters.", field=TITLE_INPUT)
     if rollouts.get_rollout(services.db, team_id, key) is not None:
         return Refusal(f"Rollout {key} exists already: move it instead.", field=KEY_INPUT)
-    ships_on = picked_date(services, user_id, day)
+    ships_on = picked_date(services, user_id, picked)
     if isinstance(ships_on, Refusal):
         return ships_on
     return NewRollout(key, title, ships_on)
 
 
 def read_move_form(
-    services: Services, team_id: str, user_id: str, key: str | None, day: date | None
+    services: Services, team_id: str, user_id: str, key: str | None, picked: date | None
 ) -> Reschedule | Refusal:
     """The move form as a move, or the refusal shown under its input: a rollout that exists
     and a new date that is not past."""
@@ -192,12 +191,12 @@ def read_move_form(
     rollout = rollouts.get_rollout(services.db, team_id, key)
     if rollout is None:
         return Refusal(f"There is no rollout {key[:64]} any more.", field=ROLLOUT_INPUT)
-    ships_on = picked_date(services, user_id, day)
+    ships_on = picked_date(services, user_id, picked)
     if isinstance(ships_on, Refusal):
         return ships_on
     if ships_on == rollout.ships_on:
         return Refusal(
-            f"{key} already ships {dates.weekday_and_date(ships_on)}; pick another date.",
+            f"{key} already ships {day(ships_on)}; pick another date.",
             field=DATE_INPUT,
         )
     return Reschedule(key, ships_on)

@@ -16,6 +16,7 @@ from bot.promises import dates
 from bot.promises.commands import EXAMPLE, usage
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack.blocks import day
 from storage import promises as store
 from storage import rollouts
 from storage.promises import DueDateChange, NewPromise, Promise, Schedule
@@ -91,8 +92,8 @@ def resolve_date(services: Services, owner_id: str, phrase: str) -> date | Refus
         )
     if due_on < today:
         return Refusal(
-            f"{dates.weekday_and_date(due_on)} is in the past (today is "
-            f"{dates.weekday_and_date(today)} for you). Pick a date from today on, e.g. "
+            f"{day(due_on)} is in the past (today is "
+            f"{day(today)} for you). Pick a date from today on, e.g. "
             f"`by {today + timedelta(days=7)}`."
         )
     return due_on
@@ -108,7 +109,7 @@ def past_everywhere(services: Services, due_on: date) -> Refusal | None:
     if due_on >= dates.local_today(services.clock(), LAST_ZONE):
         return None
     return Refusal(
-        f"{dates.weekday_and_date(due_on)} is in the past. Pick today or a later date.",
+        f"{day(due_on)} is in the past. Pick today or a later date.",
         field="due",
     )
 
@@ -291,7 +292,7 @@ def move(
     if isinstance(due_on, Refusal):
         return due_on
     if due_on == promise.due_on and promise.status == store.OPEN:
-        return Refusal(f"Promise #{promise_id} is already due {dates.weekday_and_date(due_on)}.")
+        return Refusal(f"Promise #{promise_id} is already due {day(due_on)}.")
     now = services.clock()
     schedule = schedule_for(due_on, services.directory.timezone(promise.owner_id), now)
     at_risk = _at_risk(services, team_id, promise.rollout_key, due_on)
@@ -317,17 +318,17 @@ def snooze(
         return _state_refusal(services, team_id, promise_id)
     remind_at = None
     if phrase:
-        day = resolve_date(services, promise.owner_id, phrase)
-        if isinstance(day, Refusal):
-            return day
-        if day > promise.due_on:
+        remind_on = resolve_date(services, promise.owner_id, phrase)
+        if isinstance(remind_on, Refusal):
+            return remind_on
+        if remind_on > promise.due_on:
             return Refusal(
-                f"That is after the promise is due ({dates.weekday_and_date(promise.due_on)}). "
+                f"That is after the promise is due ({day(promise.due_on)}). "
                 f"To push the date itself: `/promise move {promise_id} <date>`."
             )
         zone = services.directory.timezone(promise.owner_id)
         remind_at = max(
-            dates.local_instant(day, dates.REMINDER_TIME, zone),
+            dates.local_instant(remind_on, dates.REMINDER_TIME, zone),
             services.clock() + timedelta(minutes=1),
         )
     store.snooze(services.db, promise, remind_at)

@@ -32,9 +32,11 @@ from bot.runtime import sandbox
 from bot.runtime.app import build_app
 from bot.runtime.export import exporters, write_rows
 from bot.runtime.logs import configure_logging
+from bot.runtime.progress import progress, working
 from bot.runtime.scheduler import run_tick, start_scheduler
 from bot.runtime.server import HttpServer, build_web_app, run_socket_mode
 from bot.services import Services, build_services
+from bot.slack.client import DryRunClient
 
 log = logging.getLogger("perspective")
 
@@ -104,12 +106,23 @@ def build_parser() -> argparse.ArgumentParser:
         help="run one scheduler tick and exit",
         description="Run one scheduler tick, as cron would: send what is due (reminders, "
         "nudges, digests, win/loss prompts) and exit with 1 if a job failed. It really "
-        "sends, and what it sends is never sent again.",
+        "sends, and what it sends is never sent again; --dry-run prints it instead.",
     )
-    tick.add_argument("--now", type=parse_instant, help="the tick's instant (ISO-8601)")
+    tick.add_argument(
+        "--now", type=parse_instant, help="the tick's instant (ISO-8601; default: now)"
+    )
+    tick.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would be sent and change nothing (Slack is still read, e.g. time zones)",
+    )
     tick.set_defaults(run=cmd_tick)
 
-    nudge = commands.add_parser("nudge", help="managers' daily nudges")
+    nudge = commands.add_parser(
+        "nudge",
+        help="managers' daily nudges",
+        description="Managers get one nudge a day at 09:00 their time; `send` sends today's now.",
+    )
     nudge_commands = nudge.add_subparsers(dest="nudge_command", required=True, metavar="ACTION")
     nudge_send = nudge_commands.add_parser(
         "send", help="send today's manager nudges now (each at most once a day)"
@@ -139,7 +152,9 @@ def build_parser() -> argparse.ArgumentParser:
     send.add_argument("--force", action="store_true", help="post the last digest again")
     send.set_defaults(run=cmd_digest_send)
     preview = digest_commands.add_parser("preview", help="print a channel's digest as JSON")
-    preview.add_argument("--channel", required=True, metavar="C…")
+    preview.add_argument(
+        "--channel", required=True, metavar="C…", help="the channel's id (C…), as Slack shows it"
+    )
     preview.set_defaults(run=cmd_digest_preview)
 
     importer = commands.add_parser("import", help="bring in closed deals from a file")
@@ -152,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write notes, promises or deals as CSV or JSON")
     export.add_argument("kind", choices=sorted(exporters()), help="what to export")
-    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument(
+        "--format", choices=["csv", "json"], default="csv", help="CSV (default) or a JSON array"
+    )
     export.add_argument("--output", type=Path, help="write to this file instead of stdout")
     export.set_defaults(run=cmd_export, needs_slack=False)
 
@@ -195,14 +212,15 @@ def cmd_sandbox(_settings: None, args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(settings: Settings, _args: argparse.Namespace) -> int:
     services = build_services(settings)
-    services.db.upgrade()
+    with working(f"migrating {services.db.describe()}"):
+        services.db.upgrade()
     print(f"database {services.db.describe()} is up to date")
     return 0
 
 
 def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
-    rows = exporters()[args.kind](services)
+    rows = progress(exporters()[args.kind](services), f"exporting {args.kind}")
     if args.output is None:
         count = write_rows(rows, args.format, sys.stdout)
     else:
@@ -217,7 +235,8 @@ def cmd_digest_send(settings: Settings, args: argparse.Namespace) -> int:
     subscription = subscriptions.get_subscription(services, args.subscription)
     if subscription is None:
         raise UsageError(f"there is no digest subscription {args.subscription}")
-    delivery = digests.send_now(services, subscription, force=args.force)
+    with working(f"posting digest {subscription.id}"):
+        delivery = digests.send_now(services, subscription, force=args.force)
     if delivery.status != "posted":
         raise UsageError(
             f"digest {subscription.id} was not posted: {delivery.error or delivery.status}"
@@ -244,7 +263,9 @@ def cmd_import_deals(settings: Settings, args: argparse.Namespace) -> int:
     try:
         with args.file.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as lines:
             _migrate_default_sqlite(services)  # once opened: a mistyped name creates no database
-            report = deals.import_csv(services, lines)
+            total = sum(1 for _ in lines)
+            lines.seek(0)
+            report = deals.import_csv(services, progress(lines, "importing deals", total))
     except (OSError, csv.Error) as error:
         raise UsageError(f"cannot read {args.file}: {error}") from None
     finally:
@@ -262,8 +283,18 @@ def cmd_tick(settings: Settings, args: argparse.Namespace) -> int:
     services = build_services(settings)
     _migrate_default_sqlite(services)
     now = args.now or services.clock()
-    report = run_tick(services, now)
-    print(f"tick at {now.isoformat()}: ran {len(report.ran)} jobs, {len(report.failed)} failed")
+    if args.dry_run:
+        services.client = DryRunClient(
+            token=services.client.token, base_url=services.client.base_url, say=print
+        )
+        with services.db.rolled_back():
+            report = run_tick(services, now)
+    else:
+        report = run_tick(services, now)
+    dry = " (dry run: nothing was sent or changed)" if args.dry_run else ""
+    print(
+        f"tick at {now.isoformat()}: ran {len(report.ran)} jobs, {len(report.failed)} failed{dry}"
+    )
     return 1 if report.failed else 0
 
 

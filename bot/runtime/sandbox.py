@@ -145,7 +145,6 @@ SURFACES: dict[str, Callable[[], Payload]] = {
         _closure(), "competitor", from_home=False
     ),
     "winloss-answered": lambda: _blocks(winloss_blocks.answered(_closure(answered=True))),
-    "winloss-escalation": lambda: _blocks(winloss_blocks.escalation(_closure())),
     "digest": _digest,
 }
 

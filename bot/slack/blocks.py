@@ -5,7 +5,7 @@ Only structure lives here; user text must already be escaped by `bot.slack.mrkdw
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 Block = dict[str, Any]
@@ -182,9 +182,17 @@ def input_value(view: Block, block_id: str) -> str | None:
     return value.strip() or None
 
 
-def slack_date(when_ts: int, fallback: str, fmt: str = "{date_short}") -> str:
-    """A date Slack renders in the reader's own zone, e.g. <!date^1700000000^{date_short}|…>."""
-    return f"<!date^{when_ts}^{fmt}|{fallback}>"
+def day(when: date) -> str:
+    """`Tue 15 Dec 2026`: the one style of a calendar day (a due date, a ship date) in every
+    message; a day has no time zone, so it is written out, not shown as a Slack date token."""
+    return f"{when:%a} {when.day} {when:%b %Y}"
+
+
+def moment(when: datetime) -> str:
+    """An instant (a note saved, a deal closed) as a Slack date token, so each reader sees
+    it in their own zone; clients that cannot render it show the UTC day."""
+    fallback = day(when.astimezone(UTC).date())
+    return f"<!date^{int(when.timestamp())}^{{date_short_pretty}}|{fallback}>"
 
 
 def selected_date(view: Block, block_id: str) -> str | None:

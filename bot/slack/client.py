@@ -12,6 +12,8 @@ the stock client raises, so callers cannot tell the difference.
 from __future__ import annotations
 
 import io
+import itertools
+from collections.abc import Callable
 from http.client import HTTPMessage
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -25,6 +27,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.web import SlackResponse
 
 # Enough idle connections for every sender thread of one process (tick workers,
 # prompt senders, HTTP request threads); more are opened and dropped as needed.
@@ -69,6 +72,57 @@ class PooledWebClient(WebClient):
         if headers.get_content_type() != "application/gzip":
             body = response.data.decode(headers.get_content_charset() or "utf-8")
         return {"status": response.status, "headers": headers, "body": body}
+
+
+class DryRunClient(PooledWebClient):
+    """Reads go to Slack; every post, update, publish or upload is printed instead and
+    answered as Slack would, so an operator sees what `tick --dry-run` would send."""
+
+    SENDS = ("chat.", "views.", "files.", "reactions.", "conversations.open")
+
+    def __init__(self, *args: Any, say: Callable[[str], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._say = say
+        self._sent = itertools.count(1)
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+        if not api_method.startswith(self.SENDS):
+            return super().api_call(api_method, **kwargs)
+        args = {
+            **(kwargs.get("params") or {}),
+            **(kwargs.get("data") or {}),
+            **(kwargs.get("json") or {}),
+        }
+        self._say(_described(api_method, args))
+        channel = str(args.get("channel") or args.get("users") or "D0DRYRUN")
+        ts = f"1700000000.{next(self._sent):06d}"
+        data = {
+            "ok": True,
+            "channel": {"id": channel} if api_method == "conversations.open" else channel,
+            "ts": ts,
+        }
+        return SlackResponse(
+            client=self, http_verb="POST", api_url=api_method, req_args={}, data=data,
+            headers={}, status_code=200,
+        )  # fmt: skip
+
+    def files_upload_v2(self, **kwargs: Any) -> SlackResponse:  # type: ignore[override]
+        return self.api_call("files.upload", json={k: v for k, v in kwargs.items() if k != "file"})
+
+
+def _described(method: str, args: dict[str, Any]) -> str:
+    """One line: where it would go and the start of what it says."""
+    where = (
+        args.get("channel")
+        or args.get("user_id")
+        or args.get("users")
+        or args.get("channel_id")
+        or "-"
+    )
+    text = " ".join(
+        str(args.get("text") or args.get("title") or args.get("filename") or "").split()
+    )
+    return f"would {method} to {where}: {text[:100]}"
 
 
 def retrying(client: WebClient) -> PooledWebClient:

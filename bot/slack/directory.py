@@ -45,6 +45,7 @@ class Directory:
         self._people: dict[str, tuple[datetime, Any]] = {}
         self._emails: dict[str, tuple[datetime, Any]] = {}
         self._names: dict[str, tuple[datetime, Any]] = {}
+        self._members: dict[str, tuple[datetime, Any]] = {}
         self._lock = threading.Lock()
 
     def person(self, user_id: str) -> Person:
@@ -124,6 +125,23 @@ class Directory:
                 for label in filter(None, labels):
                     names[label.casefold()].append(member["id"])
         return {label: tuple(ids) for label, ids in names.items()}
+
+    def members(self, channel_id: str) -> frozenset[str]:
+        """Who is in a channel (every page of `conversations.members`); a Slack failure
+        yields nobody, so a Home still opens when a channel cannot be read."""
+        found, members = self._cached(self._members, channel_id)
+        if found:
+            return members
+        try:
+            pages = self._client.conversations_members(channel=channel_id, limit=200)
+            members = frozenset(user for page in pages for user in page["members"])
+        except SlackApiError as error:
+            log.warning(
+                "conversations.members failed for %s: %s", channel_id, error.response.get("error")
+            )
+            return frozenset()
+        self._store(self._members, channel_id, members)
+        return members
 
     def _cached(self, cache: dict[str, tuple[datetime, Any]], key: str) -> tuple[bool, Any]:
         with self._lock:

@@ -54,6 +54,8 @@ class FakeSlack:
     token: str = "xoxb-test-token"
     users: dict[str, Args] = field(default_factory=dict)
     channels_without_bot: set[str] = field(default_factory=set)
+    # Who is in which channel (conversations.members), for channels a test fills in.
+    members: dict[str, list[str]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
@@ -121,6 +123,7 @@ class FakeSlack:
         with self._changed:
             self.users.clear()
             self.channels_without_bot.clear()
+            self.members.clear()
             self.calls.clear()
             self.failures.clear()
             self.delays.clear()
@@ -267,6 +270,20 @@ class FakeSlack:
         users = str(args.get("users") or "").split(",")
         key = "".join(sorted(u.strip() for u in users if u.strip()))
         return {"channel": {"id": "D" + key[1:] if len(users) == 1 else "G" + key[1:18]}}
+
+    def _conversations_members(self, args: Args) -> Args:
+        """Pages of `limit` (Slack's default 100) until `next_cursor` is "", as Slack pages."""
+        channel = args["channel"]
+        if channel in self.channels_without_bot:
+            raise SlackError("channel_not_found")
+        members = [*self.members.get(channel, []), BOT_USER_ID]
+        cursor = str(args.get("cursor") or "0")
+        if not cursor.isdigit():
+            raise SlackError("invalid_cursor")
+        start = int(cursor)
+        end = start + int(args.get("limit") or 100)
+        more = str(end) if end < len(members) else ""
+        return {"members": members[start:end], "response_metadata": {"next_cursor": more}}
 
     def _conversations_info(self, args: Args) -> Args:
         return {

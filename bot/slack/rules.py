@@ -31,6 +31,7 @@ REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "users.list": [],
     "conversations.open": [("users", "channel")],
     "conversations.info": ["channel"],
+    "conversations.members": ["channel"],
 }
 
 BLOCK_TYPES = {

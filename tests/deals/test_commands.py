@@ -218,8 +218,11 @@ def test_a_won_deal_is_asked_what_tipped_it_not_given_the_lost_deal_advice(
     [dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)
     assert "closed won" in shown(dm) and "What tipped it" in shown(dm)
     assert "skew to price" not in shown(dm)
-    # dates in the one short style digests use, e.g. "closed Mon 23 Nov 2026"
-    assert re.search(r"closed [A-Z][a-z]{2} \d{2} [A-Z][a-z]{2} \d{4}", shown(dm))
+    # an instant in each reader's own zone, with the day in the one short style as fallback
+    assert re.search(
+        r"closed <!date\^\d+\^\{date_short_pretty\}\|[A-Z][a-z]{2} \d{1,2} [A-Z][a-z]{2} \d{4}>",
+        shown(dm),
+    )
 
 
 def test_stats_count_reasons_competitors_and_evidence(bot: RunningBot) -> None:
@@ -329,8 +332,8 @@ def test_app_home_lists_my_pending_prompts_with_buttons(bot: RunningBot) -> None
         private_metadata=modal["private_metadata"],
     )
     assert reply.status == 200
-    refreshed = bot.fake.wait_for("views.publish", count=2)[-1]
-    assert "Win/loss questions waiting for you" not in json.dumps(view_of(refreshed))
+    refreshed = json.dumps(view_of(bot.fake.wait_for("views.publish", count=2)[-1]))
+    assert "winloss_reason:price" not in refreshed and "None waiting." in refreshed
 
 
 def test_manager_sees_escalated_prompts_in_the_nudge_and_home_and_can_remind(

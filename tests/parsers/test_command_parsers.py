@@ -42,6 +42,7 @@ PARSERS = {
     "/promise": promise_commands.read_command,
     "rollout": rollouts.read_command,
     "team": lambda text: teams.read_command(text, nobody),
+    "marketers": lambda text: teams.read_marketers(text, nobody),
     "digest add": lambda text: subscriptions.parse_add(text, "UTC"),
     "deal won": lambda text: deal_commands.read_closed_deal(text, "won", "U0REP0001", nobody),
     "deal assign": lambda text: deal_commands.read_assign(text, nobody),

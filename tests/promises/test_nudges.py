@@ -132,3 +132,20 @@ def test_nudge_send_command_sends_now_and_the_nine_oclock_tick_does_not_repeat_i
     late_today = datetime.now(ZoneInfo("America/New_York")).replace(hour=23, minute=59)
     cli_tick(late_today.astimezone(UTC).isoformat())
     assert len(nudges(bot)) == 1
+
+
+def test_tick_dry_run_prints_the_nudge_and_sends_nothing_so_the_real_tick_still_does(
+    bot: RunningBot, cli_tick: Tick, capsys: pytest.CaptureFixture[str]
+) -> None:
+    teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
+    promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
+
+    assert main(["tick", "--now", "2026-12-16T14:00:00Z", "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    assert f"would chat.postMessage to {MANAGER}: Your team's broken" in printed
+    assert "dry run: nothing was sent or changed" in printed
+    assert nudges(bot) == [] and only_promise(bot).status != BROKEN  # nothing moved
+
+    cli_tick("2026-12-16T14:00:00Z")
+    [nudge] = nudges(bot)
+    assert "Pilot report" in text_of(nudge) and only_promise(bot).status == BROKEN

@@ -68,7 +68,7 @@ def test_need_more_time_opens_a_date_picker_and_moves_the_promise(bot: RunningBo
     assert reply.status == 200
     [update] = bot.fake.wait_for("chat.update")
     assert (update["channel"], update["ts"]) == (channel, ts)
-    assert "Friday 8 January 2027" in text_of(update)
+    assert "Fri 8 Jan 2027" in text_of(update)
     assert only_promise(bot).due_on == date(2027, 1, 8)
     assert len(store.due_date_history(bot.db, promise.id)) == 1
 

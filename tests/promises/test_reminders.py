@@ -34,7 +34,7 @@ def test_reminder_goes_out_once_the_day_before_at_nine_in_the_owners_zone(
     [reminder] = reminders(bot)
     assert reminder["channel"] == REP
     shown = text_of(reminder)
-    assert "Pilot report" in shown and "Tuesday 15 December 2026" in shown
+    assert "Pilot report" in shown and "Tue 15 Dec 2026" in shown
     for action in ("promise_kept", "promise_more_time", "promise_broken"):
         assert action in shown
 

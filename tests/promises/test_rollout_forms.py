@@ -47,7 +47,7 @@ def test_the_add_form_saves_before_it_closes(bot: RunningBot) -> None:
         date(2026, 12, 15),
     )
     [confirmation] = bot.fake.wait_for("chat.postEphemeral")
-    assert "Rollout `sso` (SSO integration) ships Tuesday 15 December 2026" in text_of(confirmation)
+    assert "Rollout `sso` (SSO integration) ships Tue 15 Dec 2026" in text_of(confirmation)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +67,7 @@ def test_the_add_form_saves_before_it_closes(bot: RunningBot) -> None:
         (
             {"key": "sso", "title": "SSO", "ships_on": date_picked("2026-11-22")},
             "ships_on",
-            "Sunday 22 November 2026 is in the past",
+            "Sun 22 Nov 2026 is in the past",
         ),
         (
             {"key": "audit", "title": "Audit", "ships_on": date_picked("2026-12-15")},
@@ -119,7 +119,7 @@ def test_the_move_form_saves_in_the_ack_then_warns_owners(bot: RunningBot) -> No
     alert = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)[0]
     assert "Acme" in text_of(alert)
     confirmation = bot.fake.wait_for("chat.postEphemeral")[-1]
-    assert "moved from Tuesday 1 December 2026 to Monday 1 February 2027" in text_of(confirmation)
+    assert "moved from Tue 1 Dec 2026 to Mon 1 Feb 2027" in text_of(confirmation)
     assert "1 promise is now at risk" in text_of(confirmation)
 
 

@@ -78,14 +78,14 @@ def test_perspective_admins_setting_makes_someone_an_admin(bot: RunningBot) -> N
 
 def test_rollouts_are_added_and_listed_soonest_first(bot: RunningBot) -> None:
     assert (
-        "ships Tuesday 1 December 2026"
+        "ships Tue 1 Dec 2026"
         in perspective(bot, 'rollout add sso "SSO integration" 2026-12-01')["text"]
     )
     perspective(bot, "rollout add audit “Audit log” end of quarter")
     assert "exists already" in perspective(bot, 'rollout add sso "Again" 2026-12-02')["text"]
     listing = perspective(bot, "rollout list")["text"]
     assert listing.index("`sso`") < listing.index("`audit`")
-    assert "Thursday 31 December 2026" in listing
+    assert "Thu 31 Dec 2026" in listing
 
 
 def set_up_slip(bot: RunningBot) -> None:
@@ -115,8 +115,8 @@ def test_rollout_slip_tells_each_owner_and_their_manager_exactly_once(
 
     owner_dm = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)[0]
     assert "Acme" in text_of(owner_dm) and "Initech" not in text_of(owner_dm)
-    assert "Tuesday 1 December 2026" in text_of(owner_dm)
-    assert "Monday 1 February 2027" in text_of(owner_dm)
+    assert "Tue 1 Dec 2026" in text_of(owner_dm)
+    assert "Mon 1 Feb 2027" in text_of(owner_dm)
     actions = next(b for b in blocks_of(owner_dm) if b["type"] == "actions")["elements"]
     assert [e["text"]["text"] for e in actions] == [
         "Move my promise",
@@ -158,7 +158,7 @@ def test_moving_a_rollout_to_the_date_it_already_has_changes_nothing(bot: Runnin
     set_up_slip(bot)
     events_before = digest_promises.latest_event_id(bot.db, TEAM)
     shown = perspective(bot, "rollout move sso 2026-12-01")["text"]
-    assert "`sso` is already planned for Tuesday 1 December 2026 — nothing changed" in shown
+    assert "`sso` is already planned for Tue 1 Dec 2026 — nothing changed" in shown
     assert rollouts.get_move(bot.db, 1) is None
     assert digest_promises.latest_event_id(bot.db, TEAM) == events_before
     assert bot.fake.calls_to("chat.postMessage") == []

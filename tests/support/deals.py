@@ -101,11 +101,6 @@ def prompts_to(bot: RunningBot, user: str) -> list[dict]:
     )
 
 
-def escalations_to(bot: RunningBot, manager: str) -> list[dict]:
-    """The one-off "reason is overdue" DMs, apart from the manager's daily nudges."""
-    return [m for m in prompts_to(bot, manager) if "win/loss reason is overdue" in m["text"]]
-
-
 def thread_replies(bot: RunningBot) -> list[dict]:
     return bot.fake.calls_to("chat.postMessage", lambda a: bool(a.get("thread_ts")))
 
