@@ -10,7 +10,6 @@ from bot.fieldnotes.blocks import describe, new_note_button
 from bot.home.checklist import Checklist
 from bot.promises import blocks as promises
 from bot.promises.blocks import new_promise_button
-from bot.promises.dates import weekday_and_date
 from bot.slack import mrkdwn
 from bot.slack.blocks import (
     Block,
@@ -18,6 +17,7 @@ from bot.slack.blocks import (
     actions,
     button,
     context,
+    day,
     divider,
     section,
     slack_date,
@@ -223,9 +223,7 @@ def team_lines(memberships: dict[str, list[str]]) -> Blocks:
 def rollout_lines(found: list[Rollout]) -> Blocks:
     if not found:
         return []
-    lines = [
-        f"• `{r.key}` {mrkdwn.escape(r.title)} — {weekday_and_date(r.ships_on)}" for r in found
-    ]
+    lines = [f"• `{r.key}` {mrkdwn.escape(r.title)} — {day(r.ships_on)}" for r in found]
     return [section("\n".join(lines)[:3000])]
 
 
