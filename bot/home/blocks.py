@@ -19,8 +19,8 @@ from bot.slack.blocks import (
     context,
     day,
     divider,
+    moment,
     section,
-    slack_date,
 )
 from bot.teams import ADMIN, MANAGER, MARKETER, REP, Roles
 from storage.digests import DigestSubscription
@@ -177,13 +177,9 @@ def marketer_notes(found: list[MarketerNote]) -> Blocks:
         where = f" in _{mrkdwn.escape(mrkdwn.excerpt(item.where, 80))}_" if item.where else ""
         lines.append(
             f"{describe(item.note)} by {mrkdwn.user(item.note.author_id)} — "
-            f"{mrkdwn.escape(mrkdwn.excerpt(item.note.text, 100))}{where}, {_day(item.when)}"
+            f"{mrkdwn.escape(mrkdwn.excerpt(item.note.text, 100))}{where}, {moment(item.when)}"
         )
     return [section("\n".join(lines))]
-
-
-def _day(when: datetime) -> str:
-    return slack_date(int(when.timestamp()), f"{when:%Y-%m-%d}")
 
 
 def digest_rows(rows: list[tuple[DigestSubscription, datetime]]) -> Blocks:
