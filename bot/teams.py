@@ -121,7 +121,7 @@ class OpenForm:
 
 def read_command(text: str, find: Finder) -> Assign | Show | OpenForm | Refusal:
     """`@manager @rep …` (or plain names: `bob alice`) assigns; the manager alone shows that
-    team; nothing opens the form. `find` looks a plain name up among the members."""
+    team; no words at all open the form. `find` looks a plain name up among the members."""
     words = text.split()
     if not words:
         return OpenForm()
