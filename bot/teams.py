@@ -1,19 +1,24 @@
-"""Teams and roles: who reports to whom (`/perspective team @manager @rep …`), who is in
-marketing (`/perspective marketers @…`, or anyone in a digest channel), and so what each
-person is in Perspective — the Home tab and the welcome are built from that."""
+"""Teams and roles: who reports to whom (`/perspective team @manager @rep …`, or the team
+form's manager and reps pickers), who is in marketing (`/perspective marketers @…`, or anyone
+in a digest channel), and so what each person is in Perspective — the Home tab and the
+welcome are built from that."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from bot.people import Finder, read_people
 from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack.mentions import user_id
+from bot.slack.blocks import context, input_block, modal, multi_users_select, section, users_select
 from storage import digests, teams
 
 EXAMPLE = "`/perspective team @manager @rep1 @rep2`"
 MARKETERS_EXAMPLE = "`/perspective marketers @carol @dan`"
 ADMIN, MANAGER, MARKETER, REP = "admin", "manager", "marketer", "rep"
+TEAM_FORM = "team_form"
+MANAGER_INPUT, REPS_INPUT = "manager", "reps"
 
 
 @dataclass(frozen=True)
@@ -72,18 +77,13 @@ class ListMarketers:
     pass
 
 
-def read_marketers(text: str) -> NameMarketers | ListMarketers | Refusal:
-    """`@carol @dan` names marketers; nothing lists them."""
+def read_marketers(text: str, find: Finder) -> NameMarketers | ListMarketers | Refusal:
+    """`@carol @dan` (or plain names, each one member's) names marketers; nothing lists them."""
     words = text.split()
     if not words:
         return ListMarketers()
-    ids = [user_id(word) for word in words]
-    unknown = [word for word, found in zip(words, ids, strict=True) if found is None]
-    if unknown:
-        return Refusal(
-            f"`{unknown[0][:40]}` isn't a person. Mention people with @, e.g. {MARKETERS_EXAMPLE}"
-        )
-    return NameMarketers(list(dict.fromkeys(found for found in ids if found is not None)))
+    people = read_people(words, find, MARKETERS_EXAMPLE)
+    return people if isinstance(people, Refusal) else NameMarketers(list(dict.fromkeys(people)))
 
 
 def name_marketers(services: Services, team_id: str, by: str, command: NameMarketers) -> list[str]:
@@ -114,21 +114,54 @@ class Show:
     manager_id: str
 
 
-def read_command(text: str) -> Assign | Show | Refusal:
-    """`@manager @rep …` assigns; `@manager` alone shows that team."""
+@dataclass(frozen=True)
+class OpenForm:
+    """`/perspective team` alone: the form with pickers instead."""
+
+
+def read_command(text: str, find: Finder) -> Assign | Show | OpenForm | Refusal:
+    """`@manager @rep …` (or plain names: `bob alice`) assigns; the manager alone shows that
+    team; no words at all open the form. `find` looks a plain name up among the members."""
     words = text.split()
     if not words:
-        return Refusal(f"Name the manager, then their reps: {EXAMPLE}")
-    ids = [user_id(word) for word in words]
-    unknown = [word for word, found in zip(words, ids, strict=True) if found is None]
-    if unknown:
-        return Refusal(f"`{unknown[0][:40]}` isn't a person. Mention people with @, e.g. {EXAMPLE}")
-    manager, *reps = [found for found in ids if found is not None]
+        return OpenForm()
+    people = read_people(words, find, EXAMPLE)
+    if isinstance(people, Refusal):
+        return people
+    manager, *reps = people
     if not reps:
         return Show(manager)
     if manager in reps:
         return Refusal(
             f"A manager can't report to themselves; list only their reps, e.g. {EXAMPLE}"
+        )
+    return Assign(manager, list(dict.fromkeys(reps)))
+
+
+def team_form(metadata: str = "") -> dict[str, Any]:
+    """The team form: `metadata` is the channel to confirm in ("" for a DM)."""
+    blocks = [
+        section("Pick a manager and the reps who report to them."),
+        input_block(MANAGER_INPUT, "Manager", users_select(placeholder="Who manages the team?")),
+        input_block(REPS_INPUT, "Reps", multi_users_select(placeholder="Who reports to them?")),
+        context(
+            "A rep on another team moves to this one. The manager gets a daily nudge at 09:00 "
+            "about their reps' broken and at-risk commitments."
+        ),
+    ]
+    return modal(TEAM_FORM, "Set up a team", blocks, metadata=metadata)
+
+
+def read_form(manager: str | None, reps: list[str]) -> Assign | Refusal:
+    """The team form's pickers as an assignment, or the refusal shown under the picker."""
+    if manager is None:
+        return Refusal("Pick the manager.", field=MANAGER_INPUT)
+    if not reps:
+        return Refusal("Pick at least one rep.", field=REPS_INPUT)
+    if manager in reps:
+        return Refusal(
+            "The manager can't be one of their own reps: take them out of Reps.",
+            field=REPS_INPUT,
         )
     return Assign(manager, list(dict.fromkeys(reps)))
 

@@ -15,13 +15,14 @@ from handlers.common import ack_now, apologise_on_error, reply, with_services
 from handlers.rollouts import rollout
 from handlers.teams import marketers, team
 
-HELP = f"""*Perspective set-up* (admins)
-• `/perspective team @manager @rep1 @rep2` — who reports to whom (`team @manager` shows a team)
+HELP = f"""*Perspective set-up* (admins): typed commands are the quick path; alone, each opens a form with pickers
+• `/perspective team @manager @rep1 @rep2` — who reports to whom; plain names work when only one person has each (`team bob alice`); `team @manager` shows a team; `team` alone opens the form
 • `/perspective marketers @carol @dan` — who is in marketing (besides digest channels' members); alone, lists them
-• `/perspective rollout add sso "SSO integration" end of quarter` — a launch promises can need
-• `/perspective rollout move sso in 6 weeks` — new date; promises it now misses are flagged at once
+• `/perspective rollout add sso "SSO integration" end of quarter` — a launch promises can need; `rollout add` alone opens the form
+• `/perspective rollout move sso in 6 weeks` — new date; promises it now misses are flagged at once; `rollout move` alone opens the form
 • `/perspective rollout list` — rollouts and their dates
 • `/perspective deal won|lost "<deal name>" [Account] @owner $amount` — record a closed deal; `deal help` for more
+• `/perspective deal assign <number> @owner` — give an unassigned deal its owner; without the owner, the form
 • `/perspective settings win-prompts on|off` — ask about won deals too, or only lost ones
 {digests.HELP_LINES}
 • `/perspective help` — this help"""

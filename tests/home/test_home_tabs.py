@@ -122,7 +122,10 @@ def test_someone_named_a_marketer_gets_a_marketers_home(bot: RunningBot) -> None
 
 def test_only_admins_name_marketers_and_only_people_can_be_named(bot: RunningBot) -> None:
     assert "admin" in perspective(bot, f"marketers <@{MARKETER}>", user=REP)["text"]
-    assert "isn't a person" in perspective(bot, "marketers carol")["text"]
+    assert "isn't a person" in perspective(bot, "marketers <!channel>")["text"]
+    assert (
+        "Nobody in this workspace is called `carol`" in perspective(bot, "marketers carol")["text"]
+    )
 
 
 def test_the_homes_buttons_open_the_note_and_promise_forms(bot: RunningBot) -> None:

@@ -22,6 +22,7 @@ SCOPES = {
     "chat_postEphemeral": {"chat:write"},
     "chat_update": {"chat:write"},
     "users_info": {"users:read"},
+    "users_list": {"users:read"},
     "users_lookupByEmail": {"users:read", "users:read.email"},
     "conversations_open": {"im:write", "mpim:write"},
     "conversations_info": {"channels:read", "groups:read"},
