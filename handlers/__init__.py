@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import deals, digests, fieldnotes, home, perspective, promises
+from handlers import deals, digests, fieldnotes, home, perspective, promises, rollouts, teams
 
 
 def register_all(app: App, services: Services) -> None:
@@ -16,3 +16,5 @@ def register_all(app: App, services: Services) -> None:
     home.register(app, services)
     perspective.register(app, services)
     promises.register(app, services)
+    rollouts.register(app, services)
+    teams.register(app, services)

@@ -27,7 +27,7 @@ SORRY = (
     "Please try again in a minute."
 )
 MAX_FORM_ERROR_CHARS = 150  # an inline error is one short line under its input
-SAVED = "perspective_saved"  # Bolt context key: the id a form's ack saved, for its confirmation
+SAVED = "perspective_saved"  # Bolt context key: what a form's ack saved, for its confirmation
 NOT_SAVED = "Couldn't save your {what} just now; it is still here. Press Save again in a minute."
 Checked = TypeVar("Checked")
 
@@ -213,14 +213,15 @@ def save_before_closing(
     ack: Ack,
     context: BoltContext,
     checked: Checked | Refusal,
-    save: Callable[[Checked], int],
+    save: Callable[[Checked], object],
     *,
     what: str,
     field: str,
 ) -> None:
     """Save in the form's ack, so a form that closed is a saved record: a refusal shows under
-    its input, a database failure keeps the form open saying so, and the saved id reaches the
-    lazy confirmation through Bolt's context (which Bolt copies to it)."""
+    its input, a database failure keeps the form open saying so, and what `save` returns (an
+    id, or a small plain value) reaches the lazy confirmation through Bolt's context (which
+    Bolt copies to it)."""
     if isinstance(checked, Refusal):
         answer_form(ack, checked)
         return

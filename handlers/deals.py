@@ -7,7 +7,7 @@ import json
 import re
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deals import blocks as render
@@ -16,12 +16,15 @@ from bot.deals import winloss
 from bot.home import compose_home
 from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack.blocks import input_value
+from bot.slack.blocks import input_value, section, selected_user
 from handlers.common import (
+    SAVED,
     ack_now,
     answer,
     apologise_on_error,
+    post_privately,
     pressed_on_home,
+    save_before_closing,
     tell,
     with_services,
 )
@@ -44,12 +47,93 @@ def deal_command(services: Services, command: dict[str, Any], text: str, respond
         case "unassigned":
             reply = deal_commands.list_unassigned(services, team, user)
         case "assign":
-            reply = deal_commands.assign(services, team, user, rest)
+            reply = _assign(services, command, rest)
         case "" | "help":
             reply = deal_commands.HELP
         case _:
             reply = Refusal(f"`{word[:40]}` isn't a deal command.\n{deal_commands.HELP}")
-    answer(respond, reply)
+    if reply is not None:  # None: a form opened instead
+        answer(respond, reply)
+
+
+def _assign(services: Services, command: dict[str, Any], text: str) -> str | Refusal | None:
+    """`deal assign 12 @jane` assigns; `deal assign 12` opens the form with a person picker."""
+    team, user = command["team_id"], command["user_id"]
+    request = deal_commands.read_assign(text, services.directory.members_named)
+    match request:
+        case deal_commands.OpenAssignForm(deal_ref):
+            trigger = command["trigger_id"]
+            channel = command.get("channel_id")
+            return open_deal_assign_form(
+                services, services.client, trigger, team, user, deal_ref, channel
+            )
+        case deal_commands.AssignDeal():
+            return deal_commands.assign(services, team, user, request)
+    return request
+
+
+def open_deal_assign_form(
+    services: Services,
+    client: WebClient,
+    trigger_id: str,
+    team_id: str,
+    user_id: str,
+    deal_ref: int,
+    channel: str | None = None,
+) -> Refusal | None:
+    """Open the owner picker for a deal waiting for one (from `deal assign 12` or the admin
+    Home's *Assign* button); the refusal for a non-admin or a deal that has an owner, for
+    the caller to show. Confirmed in `channel`, else in a DM."""
+    if refusal := services.require_admin(user_id, "assign deals"):
+        return refusal
+    deal = deal_commands.waiting_deal(services, team_id, deal_ref)
+    if isinstance(deal, Refusal):
+        return deal
+    metadata = json.dumps({"deal": deal.id, "channel": channel})
+    client.views_open(trigger_id=trigger_id, view=render.assign_form(deal, metadata))
+    return None
+
+
+def _assignment(
+    services: Services, body: dict[str, Any], view: dict[str, Any]
+) -> deal_commands.AssignDeal | Refusal:
+    deal_ref = int(json.loads(view.get("private_metadata") or "{}").get("deal", 0))
+    owner = selected_user(view, render.OWNER_INPUT)
+    return deal_commands.read_assign_form(services, body["team"]["id"], deal_ref, owner)
+
+
+def save_assign_form(
+    services: Services, ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """Saved in the ack (local writes; the owner's prompt is queued, not sent), so a closed
+    form is an assigned deal. Only an admin was shown the form: no second check."""
+    team = body["team"]["id"]
+
+    def save(request: deal_commands.AssignDeal) -> int | None:
+        deal = deal_commands.give_owner(services, team, request)
+        return None if isinstance(deal, Refusal) else deal.id
+
+    checked = _assignment(services, body, view)
+    save_before_closing(ack, context, checked, save, what="assignment", field=render.OWNER_INPUT)
+
+
+@apologise_on_error
+def confirm_assign_form(
+    services: Services,
+    body: dict[str, Any],
+    view: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
+) -> None:
+    if context.get(SAVED) is None:
+        return  # refused in the form
+    deal = deal_commands.deal_by_ref(services, body["team"]["id"], context[SAVED])
+    owner = selected_user(view, render.OWNER_INPUT)
+    if deal is None or owner is None:
+        return
+    text = deal_commands.assigned_text(deal, owner)
+    channel = json.loads(view.get("private_metadata") or "{}").get("channel")
+    post_privately(client, channel, body["user"]["id"], [section(text)], text)
 
 
 def settings_command(
@@ -72,6 +156,7 @@ def register(app: App, services: Services) -> None:
     )
     app.view(render.MODAL_CALLBACK)(ack=bind(validate_answer), lazy=[bind(save_answer)])
     app.action(render.REMIND_ACTION)(ack=ack_now, lazy=[bind(remind_rep)])
+    app.view(render.ASSIGN_FORM)(ack=bind(save_assign_form), lazy=[bind(confirm_assign_form)])
 
 
 @apologise_on_error

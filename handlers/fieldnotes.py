@@ -1,11 +1,15 @@
-"""`/fieldnote`: the command, its Delete button and its modal."""
+"""`/fieldnote`: the command, its Delete button and its modal, and the other ways into the
+form: the *New field note* button and shortcut, *Save as field note* on a message, and the
+button under a DM offered back as a note."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.fieldnotes import blocks as render
 from bot.fieldnotes import rules as fieldnotes
@@ -26,6 +30,8 @@ from handlers.common import (
 )
 from storage.fieldnotes import NewNote
 
+log = logging.getLogger(__name__)
+
 
 def register(app: App, services: Services) -> None:
     bind = with_services(services)
@@ -33,6 +39,12 @@ def register(app: App, services: Services) -> None:
     app.command("/fieldnote", matchers=[asks_for_the_form])(ack=ack_now, lazy=[bind(open_form)])
     app.command("/fieldnote")(bind(answer_command))
     app.action(render.DELETE_ACTION)(ack=ack_now, lazy=[bind(delete_button)])
+    app.action(render.NEW_NOTE_ACTION)(ack=ack_now, lazy=[bind(open_blank_form)])
+    app.global_shortcut(render.NEW_NOTE_SHORTCUT)(ack=ack_now, lazy=[bind(open_blank_form)])
+    app.message_shortcut(render.SAVE_MESSAGE_SHORTCUT)(
+        ack=ack_now, lazy=[bind(open_form_from_message)]
+    )
+    app.action(render.SAVE_OFFERED_ACTION)(ack=ack_now, lazy=[bind(save_offered_button)])
     app.view(render.MODAL_CALLBACK)(ack=bind(validate_modal), lazy=[bind(save_modal)])
 
 
@@ -45,9 +57,72 @@ def open_form(
     services: Services, command: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     """`respond` is there for the apology when Slack refuses the form."""
-    recent = fieldnotes.deals_to_relate(services, command["team_id"], command["user_id"])
-    view = render.capture_modal(command.get("channel_id"), recent)
-    client.views_open(trigger_id=command["trigger_id"], view=view)
+    origin = fieldnotes.FormOrigin(channel_id=command.get("channel_id"))
+    _open(services, client, command["team_id"], command["user_id"], command["trigger_id"], origin)
+
+
+@apologise_on_error
+def open_blank_form(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    """The New field note button (Home, welcome) and shortcut: the confirmation goes to the
+    rep's DM, since neither names a channel to answer in."""
+    team, user = body["team"]["id"], body["user"]["id"]
+    _open(services, client, team, user, body["trigger_id"], fieldnotes.FormOrigin())
+
+
+@apologise_on_error
+def open_form_from_message(
+    services: Services, body: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    """*Save as field note* on a message: the form opens holding the message's words; the
+    note keeps a link to the message and who wrote it. `respond` is there for the apology."""
+    channel, message = body["channel"]["id"], body["message"]
+    origin = fieldnotes.FormOrigin(
+        channel_id=channel,
+        permalink=_permalink(client, channel, message["ts"]),
+        said_by=message.get("user"),
+    )
+    team, user = body["team"]["id"], body["user"]["id"]
+    _open(services, client, team, user, body["trigger_id"], origin, message.get("text") or "")
+
+
+def _permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    """A link to the message; without one the note is still worth saving."""
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+    except SlackApiError as error:
+        log.warning("chat.getPermalink failed: %s", error.response.get("error"))
+        return None
+
+
+def _open(
+    services: Services,
+    client: WebClient,
+    team: str,
+    user: str,
+    trigger_id: str,
+    origin: fieldnotes.FormOrigin,
+    text: str | None = None,
+) -> None:
+    recent = fieldnotes.deals_to_relate(services, team, user)
+    client.views_open(trigger_id=trigger_id, view=render.capture_modal(origin, recent, text))
+
+
+@apologise_on_error
+def save_offered_button(
+    services: Services, body: dict[str, Any], action: dict[str, Any], respond: Respond
+) -> None:
+    """Saves the DM the button sits under and replaces the offer with the saved note."""
+    container = body["container"]
+    offer_ref = f"{container['channel_id']}:{container['message_ts']}"
+    team, user = body["team"]["id"], body["user"]["id"]
+    note = fieldnotes.save_offered(services, team, user, offer_ref, action["value"])
+    if note is None:
+        return  # pressed twice: the first press saved it and replaces this message
+    if isinstance(note, Refusal):
+        reply(respond, text=note.message, response_type="ephemeral", replace_original=False)
+        return
+    blocks = render.saved(note)
+    reply(respond, text=f"Saved note #{note.id}", blocks=blocks, replace_original=True)
 
 
 @hands_back_on_error("note")
@@ -146,7 +221,7 @@ def _note_from_view(
         services,
         body["team"]["id"],
         body["user"]["id"],
-        view.get("private_metadata") or None,
+        fieldnotes.FormOrigin.load(view.get("private_metadata")),
         account=input_value(view, "account"),
         text=input_value(view, "note") or "",
         tags=input_value(view, "tags"),

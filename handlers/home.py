@@ -1,4 +1,5 @@
-"""The Home tab: rebuilt from the database each time someone opens it."""
+"""App Home: the Home tab (rebuilt from the database each time someone opens it), the
+welcome on a first open, the Messages tab (DMs to the bot), and the admin's Home buttons."""
 
 from __future__ import annotations
 
@@ -7,20 +8,117 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.deals.intake import set_win_prompts
+from bot.digests import subscriptions as digests
+from bot.fieldnotes import blocks as note_blocks
+from bot.fieldnotes import rules as fieldnotes
+from bot.home import blocks as render
 from bot.home import compose_home
+from bot.home.welcome import welcome_once
+from bot.refusals import Refusal
 from bot.services import Services
-from handlers.common import with_services
+from bot.teams import roles_of
+from handlers.common import ack_now, apologise_on_error, pressed_on_home, tell, with_services
+from handlers.digests import HELP_LINES
+
+HELP_WORDS = {"help", "?", "hi", "hello"}
 
 
 def register(app: App, services: Services) -> None:
-    app.event("app_home_opened")(with_services(services)(publish_home))
+    bind = with_services(services)
+    app.event("app_home_opened")(ack=ack_now, lazy=[bind(open_home)])
+    app.event("message", matchers=[is_person_in_dm])(ack=ack_now, lazy=[bind(answer_dm)])
+    # The bot's own replies, edits, deletions: acknowledged, so Slack does not resend them.
+    app.event("message")(ack_now)
+    app.action(render.ADD_DIGEST_ACTION)(ack=ack_now, lazy=[bind(add_digest_button)])
+    app.action(render.REMOVE_DIGEST_ACTION)(ack=ack_now, lazy=[bind(remove_digest_button)])
+    app.action(render.WIN_PROMPTS_ACTION)(ack=ack_now, lazy=[bind(win_prompts_button)])
 
 
-def publish_home(
+@apologise_on_error
+def open_home(
     services: Services, event: dict[str, Any], body: dict[str, Any], client: WebClient
 ) -> None:
-    if event.get("tab", "home") != "home":
-        return
+    """Welcome the person if this is their first open (either tab: the Messages tab counts
+    too), then publish the Home for their roles. Welcomed first, so the Home a first open
+    shows already has the welcome in the Messages tab beside it."""
     team_id = body.get("team_id") or event.get("view", {}).get("team_id", "")
     user_id = event["user"]
-    client.views_publish(user_id=user_id, view=compose_home(services, team_id, user_id))
+    roles = roles_of(services, team_id, user_id)
+    welcome_once(services, team_id, user_id, roles)
+    if event.get("tab", "home") == "home":
+        client.views_publish(user_id=user_id, view=compose_home(services, team_id, user_id, roles))
+
+
+def is_person_in_dm(event: dict[str, Any]) -> bool:
+    """The matcher for DMs answered: a person's own new message in their DM with the bot: never the bot's replies, edits,
+    deletions or other subtypes, so the bot never answers itself."""
+    return (
+        event.get("channel_type") == "im"
+        and not event.get("subtype")
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+        and bool((event.get("text") or "").strip())
+    )
+
+
+@apologise_on_error
+def answer_dm(
+    services: Services, event: dict[str, Any], body: dict[str, Any], client: WebClient
+) -> None:
+    """`help` answers with help for the person's roles; anything else is offered back as a
+    field note, read as `/fieldnote` reads it."""
+    team_id, user, channel = body.get("team_id", ""), event["user"], event["channel"]
+    text = event["text"].strip()
+    if text.lower() in HELP_WORDS:
+        help_text = render.role_help(roles_of(services, team_id, user))
+        client.chat_postMessage(channel=channel, text=help_text)
+        return
+    draft = fieldnotes.offer(services, team_id, user, channel, text)
+    if isinstance(draft, Refusal):
+        client.chat_postMessage(channel=channel, text=draft.message)
+        return
+    blocks = note_blocks.offer(draft, text)
+    client.chat_postMessage(channel=channel, blocks=blocks, text="Save this as a field note?")
+
+
+@apologise_on_error
+def add_digest_button(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    """Until the digest has a form, the button says how to type one."""
+    if refusal := services.require_admin(body["user"]["id"], "set up digests"):
+        tell(client, body, refusal.message)
+        return
+    tell(client, body, "To add a digest, type in any channel:\n" + HELP_LINES)
+
+
+@apologise_on_error
+def remove_digest_button(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    team, user = body["team"]["id"], body["user"]["id"]
+    refusal = services.require_admin(user, "remove digests") or digests.remove(
+        services, team, action["value"]
+    )
+    if refusal is not None:
+        tell(client, body, refusal.message)
+    else:
+        tell(client, body, f":wastebasket: Digest {action['value']} removed.")
+    _republish(services, client, body)
+
+
+@apologise_on_error
+def win_prompts_button(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    team, user = body["team"]["id"], body["user"]["id"]
+    if refusal := services.require_admin(user, "change settings"):
+        tell(client, body, refusal.message)
+        return
+    set_win_prompts(services, team, action["value"] == "on")
+    _republish(services, client, body)
+
+
+def _republish(services: Services, client: WebClient, body: dict[str, Any]) -> None:
+    if pressed_on_home(body):
+        team, user = body["team"]["id"], body["user"]["id"]
+        client.views_publish(user_id=user, view=compose_home(services, team, user))

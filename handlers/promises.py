@@ -52,6 +52,8 @@ def register(app: App, services: Services) -> None:
     app.action(render.HANDLING_ACTION)(ack=ack_now, lazy=[bind(handling_button)])
     app.action(render.REMIND_REP_ACTION)(ack=ack_now, lazy=[bind(remind_rep_button)])
     app.action(render.SEEN_ACTION)(ack=ack_now, lazy=[bind(seen_button)])
+    app.action(render.NEW_PROMISE_ACTION)(ack=ack_now, lazy=[bind(open_blank_form)])
+    app.global_shortcut(render.NEW_PROMISE_SHORTCUT)(ack=ack_now, lazy=[bind(open_blank_form)])
     app.view(render.CAPTURE_MODAL)(ack=bind(validate_capture), lazy=[bind(save_capture)])
     app.view(render.MOVE_MODAL)(ack=bind(validate_move), lazy=[bind(save_move)])
     app.view(render.BROKEN_MODAL)(ack=validate_broken, lazy=[bind(save_broken)])
@@ -79,12 +81,31 @@ def run_command(
 ) -> None:
     if commands.read_command(command.get("text") or "") == commands.Capture(""):
         team, user = command["team_id"], command["user_id"]
-        view = render.capture_modal(
-            rollouts.all_rollouts(services, team), command.get("channel_id"), _today(services, user)
-        )
-        client.views_open(trigger_id=command["trigger_id"], view=view)
+        _open_form(services, client, team, user, command["trigger_id"], command.get("channel_id"))
     else:
         _run(services, command, Answer.later(respond))
+
+
+@apologise_on_error
+def open_blank_form(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    """The New promise button (Home, welcome) and shortcut: no channel comes with either, so
+    the confirmation goes to the rep's DM."""
+    team, user = body["team"]["id"], body["user"]["id"]
+    _open_form(services, client, team, user, body["trigger_id"], None)
+
+
+def _open_form(
+    services: Services,
+    client: WebClient,
+    team: str,
+    user: str,
+    trigger_id: str,
+    channel: str | None,
+) -> None:
+    view = render.capture_modal(
+        rollouts.all_rollouts(services, team), channel, _today(services, user)
+    )
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 def _run(services: Services, command: dict[str, Any], answer: Answer) -> None:

@@ -31,6 +31,10 @@ class FieldNote(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The deal the note is about, when the rep picked one in the form.
     deal_ref: Mapped[int | None] = mapped_column(ForeignKey("deals.id", ondelete="SET NULL"))
+    # Saved from a Slack message (the *Save as field note* shortcut): a link to it, and
+    # who wrote it, which may be the customer's words quoted by someone other than the author.
+    permalink: Mapped[str | None] = mapped_column(Text)
+    said_by: Mapped[str | None] = mapped_column(String(32))
     tags: Mapped[list[FieldNoteTag]] = relationship(
         order_by="FieldNoteTag.position", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -68,6 +72,8 @@ class NewNote:
     channel_id: str | None
     created_at: datetime
     deal_ref: int | None = None
+    permalink: str | None = None
+    said_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,8 @@ def add_note(db: Database, new: NewNote) -> FieldNote:
         channel_id=new.channel_id,
         created_at=new.created_at,
         deal_ref=new.deal_ref,
+        permalink=new.permalink,
+        said_by=new.said_by,
         tags=[
             FieldNoteTag(team_id=new.team_id, tag=tag, position=i) for i, tag in enumerate(new.tags)
         ],

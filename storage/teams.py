@@ -1,11 +1,14 @@
-"""Who reports to whom: each rep has at most one manager per workspace."""
+"""Who reports to whom (each rep has at most one manager per workspace), and who is in
+marketing besides the people in a digest channel."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import Index, String, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.base import Base
+from storage.base import Base, UTCDateTime
 from storage.db import Database
 
 
@@ -20,6 +23,17 @@ class TeamMembership(Base):
     team_id: Mapped[str] = mapped_column(String(32))
     rep_id: Mapped[str] = mapped_column(String(32))
     manager_id: Mapped[str] = mapped_column(String(32))
+
+
+class Marketer(Base):
+    """Someone an admin named with `/perspective marketers @…`."""
+
+    __tablename__ = "marketers"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def assign_reps(db: Database, team_id: str, manager_id: str, rep_ids: list[str]) -> None:
@@ -76,5 +90,56 @@ def all_teams_and_managers(db: Database) -> list[tuple[str, str]]:
                 select(TeamMembership.team_id, TeamMembership.manager_id)
                 .distinct()
                 .order_by(TeamMembership.team_id, TeamMembership.manager_id)
+            )
+        ]
+
+
+def add_marketers(
+    db: Database, team_id: str, user_ids: list[str], added_by: str, now: datetime
+) -> list[str]:
+    """Name people as marketers; returns those who were not named already."""
+    with db.session() as session:
+        known = set(
+            session.scalars(
+                select(Marketer.user_id).where(
+                    Marketer.team_id == team_id, Marketer.user_id.in_(user_ids)
+                )
+            )
+        )
+        new = [user for user in user_ids if user not in known]
+        session.add_all(
+            Marketer(team_id=team_id, user_id=user, added_by=added_by, added_at=now) for user in new
+        )
+    return new
+
+
+def named_marketers(db: Database, team_id: str) -> list[str]:
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(Marketer.user_id)
+                .where(Marketer.team_id == team_id)
+                .order_by(Marketer.user_id)
+            )
+        )
+
+
+def is_named_marketer(db: Database, team_id: str, user_id: str) -> bool:
+    with db.session() as session:
+        found = session.scalar(
+            select(Marketer.user_id).where(Marketer.team_id == team_id, Marketer.user_id == user_id)
+        )
+    return found is not None
+
+
+def all_memberships(db: Database, team_id: str) -> list[tuple[str, str]]:
+    """Every (manager, rep) pair of a workspace, by manager, for the admin's Home."""
+    with db.session() as session:
+        return [
+            (manager, rep)
+            for manager, rep in session.execute(
+                select(TeamMembership.manager_id, TeamMembership.rep_id)
+                .where(TeamMembership.team_id == team_id)
+                .order_by(TeamMembership.manager_id, TeamMembership.rep_id)
             )
         ]

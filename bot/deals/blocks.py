@@ -13,18 +13,22 @@ from bot.slack.blocks import (
     actions,
     button,
     context,
+    input_block,
     modal,
     moment,
     plain,
     section,
     static_select,
     text_input,
+    users_select,
 )
 from storage.deals import LOST, Deal, DealClosure
 
 REASON_ACTION = "winloss_reason"  # action ids are "winloss_reason:<reason>"
 REMIND_ACTION = "winloss_remind"
 MODAL_CALLBACK = "winloss_modal"
+ASSIGN_FORM = "deal_assign_form"
+OWNER_INPUT = "owner"
 REASON_BLOCK = "winloss_reason"
 MAX_SAID_CHARS = 3000
 MAX_COMPETITOR_CHARS = 200
@@ -71,6 +75,20 @@ def deal_title(deal: Deal) -> str:
     """`*Acme renewal* ($48,000)` — how a deal is named in every message."""
     amount = money(deal.amount, deal.currency)
     return f"*{mrkdwn.escape(deal.name)}*" + (f" ({amount})" if amount else "")
+
+
+def assign_form(deal: Deal, metadata: str) -> dict[str, Any]:
+    """Pick the owner of a deal whose CRM owner Slack doesn't know; `metadata` carries the
+    deal and where to confirm."""
+    unknown = mrkdwn.escape(deal.owner_email or "unknown")
+    blocks = [
+        section(
+            f"*#{deal.id}* {deal_title(deal)} closed {deal.outcome}; its owner `{unknown}` isn't in Slack."
+        ),
+        input_block(OWNER_INPUT, "Owner", users_select(placeholder="Who owns this deal?")),
+        context(f"They are asked in a DM why it was {deal.outcome}."),
+    ]
+    return modal(ASSIGN_FORM, "Assign a deal", blocks, submit="Assign", metadata=metadata)
 
 
 def question(closure: DealClosure) -> str:

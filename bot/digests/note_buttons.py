@@ -36,6 +36,7 @@ def ask_rep(
         return Refusal(f"Note #{note_id} has been deleted, so there is no one to ask about it.")
     if note.author_id == marketer:
         return Refusal(f"Note #{note_id} is your own note.")
+    note_uses.record_question(services.db, team_id, note_id, marketer, services.clock())
     quote = render.note_quote(note.id, note.account, note.text)
     text = render.ask_rep_message(marketer, note.author_id, quote)
     try:

@@ -7,12 +7,13 @@ the account, `#tag` tokens set tags, everything else is the note.
 from __future__ import annotations
 
 import difflib
+import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 
 from bot.refusals import Refusal
 from bot.services import Services
-from storage import deals, fieldnotes
+from storage import claims, deals, fieldnotes
 from storage.deals import Deal
 from storage.fieldnotes import FieldNote, NewNote, SearchPage
 
@@ -21,6 +22,7 @@ MAX_ACCOUNT_CHARS = 200
 MAX_TAG_CHARS = 100
 PAGE_SIZE = 10
 RELATED_DEAL_CHOICES = 50
+MAX_OFFERED_CHARS = 2000  # a DM offered back as a note rides in its button's value
 SUBCOMMANDS = ("search", "mine", "delete", "help")
 EXAMPLE = (
     "`/fieldnote [Acme Corp] CFO says per-seat pricing kills it vs Gong #pricing #competitor:gong`"
@@ -57,6 +59,29 @@ class Help:
 
 
 FieldnoteCommand = Capture | Search | Mine | Delete | Help | Refusal
+
+
+@dataclass(frozen=True)
+class FormOrigin:
+    """Where the note form was opened, kept in its private metadata: the channel to confirm
+    in and, from the *Save as field note* shortcut, the message's link and who wrote it."""
+
+    channel_id: str | None = None
+    permalink: str | None = None
+    said_by: str | None = None
+
+    def dump(self) -> str:
+        return json.dumps({k: v for k, v in asdict(self).items() if v})
+
+    @classmethod
+    def load(cls, text: str | None) -> FormOrigin:
+        """A form opened before its metadata was JSON carries the bare channel id."""
+        if not text:
+            return cls()
+        if not text.startswith("{"):
+            return cls(channel_id=text)
+        fields = json.loads(text)
+        return cls(fields.get("channel_id"), fields.get("permalink"), fields.get("said_by"))
 
 
 def read_command(text: str) -> FieldnoteCommand:
@@ -123,7 +148,7 @@ def note_from_form(
     services: Services,
     team_id: str,
     author_id: str,
-    channel_id: str | None,
+    origin: FormOrigin,
     *,
     account: str | None,
     text: str,
@@ -135,7 +160,15 @@ def note_from_form(
     if not words:
         return Refusal("Write what the customer said.", field="note")
     note = NewNote(
-        team_id, author_id, account, words, parse_tag_field(tags), channel_id, services.clock()
+        team_id,
+        author_id,
+        account,
+        words,
+        parse_tag_field(tags),
+        origin.channel_id,
+        services.clock(),
+        permalink=origin.permalink,
+        said_by=origin.said_by,
     )
     checked = validate_note(note)
     if isinstance(checked, Refusal):
@@ -185,6 +218,41 @@ def parse_tag_field(value: str | None) -> tuple[str, ...]:
         return ()
     parts = re.split(r"[\s,]+", value)
     return tuple(dict.fromkeys(p.lstrip("#").lower() for p in parts if p.lstrip("#")))
+
+
+def offer(
+    services: Services, team_id: str, author_id: str, channel_id: str, text: str
+) -> NewNote | Refusal:
+    """What a DM to the bot would save as, read as `/fieldnote` reads text; refused when it
+    cannot be a note, or is too long to carry in the *Save as field note* button."""
+    if len(text) > MAX_OFFERED_CHARS:
+        return Refusal(
+            f"That message is {len(text):,} characters, too long to offer as a note from here "
+            f"(at most {MAX_OFFERED_CHARS:,}). Send it with `/fieldnote`, which takes "
+            f"{MAX_NOTE_CHARS:,}."
+        )
+    return parse_note(services, team_id, author_id, channel_id, text)
+
+
+def save_offered(
+    services: Services, team_id: str, author_id: str, offer_ref: str, text: str
+) -> FieldNote | Refusal | None:
+    """Save a DM offered back as a note, once per offer however often the button is
+    pressed (`offer_ref` names the offer message); None when it was saved already."""
+    channel_id = offer_ref.split(":", 1)[0]
+    draft = parse_note(services, team_id, author_id, channel_id, text)
+    if isinstance(draft, Refusal):
+        return draft
+    key = f"offered-note:{offer_ref}"
+    if not claims.claim_once(services.db, team_id, key, services.clock()):
+        return None
+    try:
+        note = capture(services, draft)
+    except Exception:
+        claims.release(services.db, key)
+        raise
+    claims.complete(services.db, key, services.clock(), str(note.id))
+    return note
 
 
 def capture(services: Services, note: NewNote) -> FieldNote:

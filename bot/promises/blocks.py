@@ -20,10 +20,10 @@ from bot.slack.blocks import (
     actions,
     button,
     context,
+    date_input,
     day,
     input_block,
     modal,
-    plain,
     section,
     static_select,
     text_input,
@@ -40,12 +40,18 @@ BROKEN_ACTION = "promise_broken"
 HANDLING_ACTION = "promise_handling"
 REMIND_REP_ACTION = "promise_remind_rep"
 SEEN_ACTION = "promise_seen"
+NEW_PROMISE_ACTION = "home_new_promise"  # the New promise button (Home tab, welcome)
+NEW_PROMISE_SHORTCUT = "new_promise"  # the global shortcut (manifest.yml)
+ROLLOUT_ADD_FORM = "rollout_add_form"
+ROLLOUT_MOVE_FORM = "rollout_move_form"
+KEY_INPUT, TITLE_INPUT, DATE_INPUT, ROLLOUT_INPUT = "key", "title", "ships_on", "rollout"
+MAX_TITLE_CHARS = 200
 
 HELP = f"""*Promises* — what you told a customer would happen, and by when.
 • `/promise <what> to [Customer] by <date> needs:<rollout>` — record a promise, e.g.
    {EXAMPLE}
    Dates: `2026-12-15`, `today`, `tomorrow`, `friday`, `next week`, `in 3 days`, `in 2 weeks`, `end of month`, `end of quarter`, `Q1`…`Q4` (in your own time zone). `to [Customer]` and `needs:` are optional.
-• `/promise` — open a form instead
+• `/promise` — open a form instead (or *New promise* in the ⚡ shortcuts menu and on my Home tab)
 • `/promise list` — your promises, open ones first by due date
 • `/promise kept <number>` — you kept it :tada:
 • `/promise broken <number> <why>` — it broke; say why, your manager will see it
@@ -53,6 +59,10 @@ HELP = f"""*Promises* — what you told a customer would happen, and by when.
 • `/promise snooze <number> [date]` — no reminder for it, or remind on that date instead
 • `/promise help` — this help
 I remind you the day before a promise is due, at 09:00 your time."""
+
+
+def new_promise_button() -> Block:
+    return button("New promise", NEW_PROMISE_ACTION, "new")
 
 
 @dataclass(frozen=True)
@@ -255,23 +265,36 @@ def capture_modal(rollouts: list[Rollout], channel_id: str | None, today: date) 
     return modal(CAPTURE_MODAL, "New promise", blocks, metadata=channel_id or "")
 
 
-def date_input(block_id: str, label: str, initial: date) -> Block:
-    return {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label),
-        "element": {
-            "type": "datepicker",
-            "action_id": "value",
-            "initial_date": initial.isoformat(),
-        },
-    }
-
-
 def rollout_select(rollouts: list[Rollout]) -> Block:
     options = {r.key: f"{r.key} — {r.title}" for r in rollouts[:100]}
     select = static_select(options, placeholder="None")
     return input_block("rollout", "Depends on a rollout", select, optional=True)
+
+
+def rollout_add_form(today: date, metadata: str = "") -> dict[str, Any]:
+    """The add-rollout form; `metadata` is the channel to confirm in ("" for a DM)."""
+    blocks = [
+        text_input(KEY_INPUT, "Key", "sso", max_length=64),
+        context(
+            "Reps write it in a promise as `needs:<key>`: lower-case letters, digits, `.` `-` `_`."
+        ),
+        text_input(TITLE_INPUT, "Title", "SSO integration", max_length=MAX_TITLE_CHARS),
+        date_input(DATE_INPUT, "Ships on", today),
+    ]
+    return modal(ROLLOUT_ADD_FORM, "Add a rollout", blocks, submit="Add", metadata=metadata)
+
+
+def rollout_move_form(
+    rollouts: list[Rollout], today: date, metadata: str = "", key: str | None = None
+) -> dict[str, Any]:
+    """The move-rollout form over the known rollouts (at least one), `key` picked if given."""
+    options = {r.key: f"{r.key} — {r.title} ({due(r.ships_on)})" for r in rollouts[:100]}
+    blocks = [
+        input_block(ROLLOUT_INPUT, "Rollout", static_select(options, initial=key)),
+        date_input(DATE_INPUT, "New date", today),
+        context("Promises that need it and are due before the new date are flagged at once."),
+    ]
+    return modal(ROLLOUT_MOVE_FORM, "Move a rollout", blocks, submit="Move", metadata=metadata)
 
 
 def move_modal(promise: Promise, origin: Origin, initial: date) -> dict[str, Any]:

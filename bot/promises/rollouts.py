@@ -17,6 +17,14 @@ from functools import partial
 from bot.delivery import deliver_once, send_dm
 from bot.promises import blocks as render
 from bot.promises import dates
+from bot.promises.blocks import (
+    DATE_INPUT,
+    KEY_INPUT,
+    MAX_TITLE_CHARS,
+    ROLLOUT_INPUT,
+    TITLE_INPUT,
+)
+from bot.promises.rules import LAST_ZONE
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.blocks import Blocks, day
@@ -52,7 +60,35 @@ class ListRollouts:
     pass
 
 
-RolloutCommand = AddRollout | MoveRollout | ListRollouts | Refusal
+@dataclass(frozen=True)
+class OpenAddForm:
+    """`rollout add` alone: the form with a date picker instead."""
+
+
+@dataclass(frozen=True)
+class OpenMoveForm:
+    """`rollout move` alone: the form with a rollout select and a date picker instead."""
+
+
+@dataclass(frozen=True)
+class NewRollout:
+    """A rollout read from the add form, checked and ready to store."""
+
+    key: str
+    title: str
+    ships_on: date
+
+
+@dataclass(frozen=True)
+class Reschedule:
+    """A move read from the move form, checked and ready to store."""
+
+    key: str
+    ships_on: date
+
+
+RolloutCommand = AddRollout | MoveRollout | ListRollouts | OpenAddForm | OpenMoveForm | Refusal
+KEY_RULE = "Use lower-case letters, digits, . - or _ (reps type it as needs:sso)"
 
 
 def read_command(text: str) -> RolloutCommand:
@@ -64,6 +100,10 @@ def read_command(text: str) -> RolloutCommand:
     action, rest = words[0].lower(), words[1:]
     if action == "list" and not rest:
         return ListRollouts()
+    if action == "add" and not rest:
+        return OpenAddForm()
+    if action == "move" and not rest:
+        return OpenMoveForm()
     if action == "add":
         if len(rest) < 3:
             return Refusal(f"Give a key, a title in quotes and a date, e.g. {ADD_EXAMPLE}")
@@ -78,11 +118,12 @@ def read_command(text: str) -> RolloutCommand:
 def _keyed(command: AddRollout | MoveRollout) -> RolloutCommand:
     if not KEY.match(command.key):
         return Refusal(
-            f"`{command.key[:64]}` can't be a rollout key: use lower-case letters, digits, `.`, `-` "
-            f"or `_` (reps type it as `needs:sso`), e.g. {ADD_EXAMPLE}"
+            f"`{command.key[:64]}` can't be a rollout key. {KEY_RULE}, e.g. {ADD_EXAMPLE}"
         )
-    if isinstance(command, AddRollout) and not 0 < len(command.title) <= 200:
-        return Refusal(f"Give the rollout a title of up to 200 characters, e.g. {ADD_EXAMPLE}")
+    if isinstance(command, AddRollout) and not 0 < len(command.title) <= MAX_TITLE_CHARS:
+        return Refusal(
+            f"Give the rollout a title of up to {MAX_TITLE_CHARS} characters, e.g. {ADD_EXAMPLE}"
+        )
     return command
 
 
@@ -98,12 +139,75 @@ def _date(services: Services, user_id: str, phrase: str, example: str) -> date |
     return ships_on
 
 
+def today_for(services: Services, user_id: str) -> date:
+    """Today in the admin's own zone: where the forms' date pickers start."""
+    return dates.local_today(services.clock(), services.directory.timezone(user_id))
+
+
+def picked_date(services: Services, user_id: str, picked: date | None) -> date | Refusal:
+    """A date from a form's picker, checked inside the form's ack, where Slack may not be
+    asked: past in the admin's own zone when Slack's answer about them is cached (opening the
+    form cached it), else only when past in every zone."""
+    if picked is None:
+        return Refusal("Pick the date it ships.", field=DATE_INPUT)
+    known = services.directory.knows(user_id)
+    zone = services.directory.timezone(user_id) if known else LAST_ZONE
+    if picked < dates.local_today(services.clock(), zone):
+        return Refusal(
+            f"{day(picked)} is in the past; pick the date it will ship.", field=DATE_INPUT
+        )
+    return picked
+
+
+def read_add_form(
+    services: Services, team_id: str, user_id: str, key: str, title: str, picked: date | None
+) -> NewRollout | Refusal:
+    """The add form as a rollout, or the refusal shown under its input: a key reps can type
+    and nobody has taken, a title, a date that is not past (local reads only)."""
+    key = key.lower()
+    if not key:
+        return Refusal("Give the rollout a key reps can type, e.g. sso.", field=KEY_INPUT)
+    if not KEY.match(key):
+        return Refusal(f"{KEY_RULE}.", field=KEY_INPUT)
+    if not title:
+        return Refusal("Give the rollout a title.", field=TITLE_INPUT)
+    if len(title) > MAX_TITLE_CHARS:
+        return Refusal(f"Keep the title under {MAX_TITLE_CHARS} characters.", field=TITLE_INPUT)
+    if rollouts.get_rollout(services.db, team_id, key) is not None:
+        return Refusal(f"Rollout {key} exists already: move it instead.", field=KEY_INPUT)
+    ships_on = picked_date(services, user_id, picked)
+    if isinstance(ships_on, Refusal):
+        return ships_on
+    return NewRollout(key, title, ships_on)
+
+
+def read_move_form(
+    services: Services, team_id: str, user_id: str, key: str | None, picked: date | None
+) -> Reschedule | Refusal:
+    """The move form as a move, or the refusal shown under its input: a rollout that exists
+    and a new date that is not past."""
+    if key is None:
+        return Refusal("Pick the rollout.", field=ROLLOUT_INPUT)
+    rollout = rollouts.get_rollout(services.db, team_id, key)
+    if rollout is None:
+        return Refusal(f"There is no rollout {key[:64]} any more.", field=ROLLOUT_INPUT)
+    ships_on = picked_date(services, user_id, picked)
+    if isinstance(ships_on, Refusal):
+        return ships_on
+    if ships_on == rollout.ships_on:
+        return Refusal(
+            f"{key} already ships {day(ships_on)}; pick another date.",
+            field=DATE_INPUT,
+        )
+    return Reschedule(key, ships_on)
+
+
 def add(services: Services, team_id: str, user_id: str, command: AddRollout) -> Rollout | Refusal:
     ships_on = _date(services, user_id, command.phrase, ADD_EXAMPLE)
     if isinstance(ships_on, Refusal):
         return ships_on
-    rollout = rollouts.add_rollout(
-        services.db, team_id, command.key, command.title, ships_on, user_id, services.clock()
+    rollout = store_new(
+        services, team_id, user_id, NewRollout(command.key, command.title, ships_on)
     )
     if rollout is None:
         return Refusal(
@@ -111,6 +215,13 @@ def add(services: Services, team_id: str, user_id: str, command: AddRollout) -> 
             f"`/perspective rollout move {command.key} <date>`."
         )
     return rollout
+
+
+def store_new(services: Services, team_id: str, user_id: str, new: NewRollout) -> Rollout | None:
+    """The stored rollout; None when its key was taken (by another admin, meanwhile)."""
+    return rollouts.add_rollout(
+        services.db, team_id, new.key, new.title, new.ships_on, user_id, services.clock()
+    )
 
 
 def move(
@@ -121,16 +232,34 @@ def move(
     ships_on = _date(services, user_id, command.phrase, MOVE_EXAMPLE)
     if isinstance(ships_on, Refusal):
         return ships_on
-    now = services.clock()
-    outcome = rollouts.move_rollout(services.db, team_id, command.key, ships_on, user_id, now)
+    outcome = reschedule(services, team_id, user_id, Reschedule(command.key, ships_on))
     if outcome is None:
         return Refusal(
             f"There is no rollout `{command.key}`. `/perspective rollout list` shows them; "
             f"add one with {ADD_EXAMPLE}"
         )
-    if isinstance(outcome, MoveOutcome) and outcome.at_risk:
-        alert_move(services, outcome.move, now)
+    if isinstance(outcome, MoveOutcome):
+        announce(services, outcome.move)
     return outcome
+
+
+def reschedule(
+    services: Services, team_id: str, user_id: str, change: Reschedule
+) -> MoveOutcome | Rollout | None:
+    """Store the move and the promises it puts at risk, without telling anyone yet (the move
+    form does this in its ack); `announce` sends the alerts."""
+    now = services.clock()
+    return rollouts.move_rollout(services.db, team_id, change.key, change.ships_on, user_id, now)
+
+
+def announce(services: Services, move: RolloutMove) -> None:
+    """Tell owners and managers of the move at once; the tick retries what failed."""
+    if move.notified_at is None:
+        alert_move(services, move, services.clock())
+
+
+def stored_move(services: Services, move_id: int) -> RolloutMove | None:
+    return rollouts.get_move(services.db, move_id)
 
 
 def alert_move(services: Services, move: RolloutMove, now: datetime) -> bool:
@@ -189,6 +318,10 @@ def retry_alerts(services: Services, now: datetime) -> None:
 
 def all_rollouts(services: Services, team_id: str) -> list[Rollout]:
     return rollouts.list_rollouts(services.db, team_id)
+
+
+def rollout_named(services: Services, team_id: str, key: str) -> Rollout | None:
+    return rollouts.get_rollout(services.db, team_id, key)
 
 
 def rollout_for(services: Services, promise: Promise) -> Rollout | None:

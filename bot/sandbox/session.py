@@ -33,6 +33,7 @@ from bot.sandbox.workspace import (
     BY_NAME,
     CHANNELS,
     MANAGER,
+    MEMBERS,
     PEOPLE,
     REPS,
     TEAM,
@@ -86,7 +87,8 @@ class Sandbox:
 
     # ---- set-up -------------------------------------------------------------------------
     def set_up(self) -> None:
-        """The demo people in the fake Slack, and bob as alice's and erin's manager."""
+        """The demo people in the fake Slack, carol in #marketing (so a marketer, once it
+        gets a digest), and bob as alice's and erin's manager."""
         self.fake.team_id = TEAM
         for person in PEOPLE:
             self.fake.add_user(
@@ -96,6 +98,8 @@ class Sandbox:
                 email=person.email,
                 name=person.name,
             )
+        for channel, names in MEMBERS.items():
+            self.fake.members[CHANNELS[channel]] = [BY_NAME[name].user_id for name in names]
         team = " ".join(mention(name) for name in (MANAGER, *REPS))
         self.actor = BY_NAME[ADMIN]
         self._slash(lang.Slash("/perspective", f"team {team}"))

@@ -32,6 +32,7 @@ PEOPLE = (
     Person("dana", "U0DANA001", "America/New_York", is_admin=True),
 )
 CHANNELS = {"sales": "C0SALES01", "marketing": "C0MARKET1"}
+MEMBERS = {"sales": ("alice", "erin", "bob", "dana"), "marketing": ("carol", "dana")}
 MANAGER, REPS = "bob", ("alice", "erin")
 ADMIN = "dana"
 

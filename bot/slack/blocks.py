@@ -84,6 +84,43 @@ def input_block(block_id: str, label: str, element: Block, *, optional: bool = F
     }
 
 
+def users_select(initial: str | None = None, placeholder: str = "Pick a person") -> Block:
+    """A picker of one workspace member (action id "value")."""
+    element: Block = {
+        "type": "users_select",
+        "action_id": "value",
+        "placeholder": plain(placeholder),
+    }
+    if initial:
+        element["initial_user"] = initial
+    return element
+
+
+def multi_users_select(
+    initial: list[str] | None = None, placeholder: str = "Pick people", max_selected: int = 100
+) -> Block:
+    """A picker of several workspace members (action id "value")."""
+    element: Block = {
+        "type": "multi_users_select",
+        "action_id": "value",
+        "placeholder": plain(placeholder),
+        "max_selected_items": max_selected,
+    }
+    if initial:
+        element["initial_users"] = initial
+    return element
+
+
+def date_input(block_id: str, label: str, initial: date) -> Block:
+    """An input block holding a date picker (action id "value") that starts on `initial`."""
+    element: Block = {
+        "type": "datepicker",
+        "action_id": "value",
+        "initial_date": initial.isoformat(),
+    }
+    return input_block(block_id, label, element)
+
+
 def actions(*elements: Block, block_id: str | None = None) -> Block:
     block: Block = {"type": "actions", "elements": list(elements)}
     if block_id:
@@ -131,10 +168,15 @@ def modal(
     }
 
 
+def _state(view: Block, block_id: str) -> Block:
+    """What Slack sent for the input `block_id` (action id "value") of a submitted view:
+    `{type, value | selected_date | selected_option | selected_user | selected_users …}`."""
+    return view.get("state", {}).get("values", {}).get(block_id, {}).get("value") or {}
+
+
 def input_value(view: Block, block_id: str) -> str | None:
     """The stripped text of an input (action id "value") in a submitted view, or None if blank."""
-    state = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
-    value = state.get("value")
+    value = _state(view, block_id).get("value")
     if value is None:
         return None
     return value.strip() or None
@@ -155,11 +197,19 @@ def moment(when: datetime) -> str:
 
 def selected_date(view: Block, block_id: str) -> str | None:
     """The ISO date picked in a datepicker (action id "value") of a submitted view."""
-    state = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
-    return state.get("selected_date") or None
+    return _state(view, block_id).get("selected_date") or None
 
 
 def selected_option(view: Block, block_id: str) -> str | None:
     """The value of the option chosen in a select (action id "value"), or None."""
-    state = view.get("state", {}).get("values", {}).get(block_id, {}).get("value", {})
-    return (state.get("selected_option") or {}).get("value") or None
+    return (_state(view, block_id).get("selected_option") or {}).get("value") or None
+
+
+def selected_user(view: Block, block_id: str) -> str | None:
+    """The member picked in a users_select (action id "value"); None when left empty."""
+    return _state(view, block_id).get("selected_user") or None
+
+
+def selected_users(view: Block, block_id: str) -> list[str]:
+    """The members picked in a multi_users_select (action id "value"), in the order picked."""
+    return list(_state(view, block_id).get("selected_users") or [])

@@ -1,13 +1,15 @@
-"""What Slack knows about people: time zone, admin flag, status — cached.
+"""What Slack knows about people: time zone, admin flag, status, names — cached.
 
-`users.info` is called for every reminder, confirmation and admin check; a
-short-lived cache keeps the bot fast and far from Slack's rate limits.
+`users.info` is called for every reminder, confirmation and admin check, and
+`users.list` whenever an admin names someone without an @mention; a short-lived
+cache keeps the bot fast and far from Slack's rate limits.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +21,8 @@ from slack_sdk.errors import SlackApiError
 
 log = logging.getLogger(__name__)
 CACHE_FOR = timedelta(minutes=15)
+PAGE_SIZE = 200  # users.list: Slack asks for pages of at most 200
+SLACKBOT = "USLACKBOT"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Directory:
         self._default_timezone = default_timezone
         self._people: dict[str, tuple[datetime, Any]] = {}
         self._emails: dict[str, tuple[datetime, Any]] = {}
+        self._names: dict[str, tuple[datetime, Any]] = {}
+        self._members: dict[str, tuple[datetime, Any]] = {}
         self._lock = threading.Lock()
 
     def person(self, user_id: str) -> Person:
@@ -94,6 +100,48 @@ class Directory:
             user_id = None
         self._store(self._emails, key, user_id)
         return user_id
+
+    def members_named(self, name: str) -> list[str]:
+        """The members whose handle or display name is `name` (any case, a leading @ dropped):
+        who an admin means by `bob`. Several when the name is ambiguous, none when unknown.
+
+        Slack errors propagate: a failed lookup must not read as "nobody is called that"."""
+        found, names = self._cached(self._names, "")
+        if not found:
+            names = self._read_names()
+            self._store(self._names, "", names)
+        return list(names.get(name.strip().lstrip("@").casefold(), ()))
+
+    def _read_names(self) -> dict[str, tuple[str, ...]]:
+        """Every page of `users.list`, as name → member ids; deleted members and bots (and
+        Slackbot) are nobody's manager or rep, so they are left out."""
+        names: dict[str, list[str]] = defaultdict(list)
+        for page in self._client.users_list(limit=PAGE_SIZE):
+            for member in page["members"]:
+                if member.get("deleted") or member.get("is_bot") or member["id"] == SLACKBOT:
+                    continue
+                profile = member.get("profile") or {}
+                labels = {member.get("name"), profile.get("display_name")}
+                for label in filter(None, labels):
+                    names[label.casefold()].append(member["id"])
+        return {label: tuple(ids) for label, ids in names.items()}
+
+    def members(self, channel_id: str) -> frozenset[str]:
+        """Who is in a channel (every page of `conversations.members`); a Slack failure
+        yields nobody, so a Home still opens when a channel cannot be read."""
+        found, members = self._cached(self._members, channel_id)
+        if found:
+            return members
+        try:
+            pages = self._client.conversations_members(channel=channel_id, limit=200)
+            members = frozenset(user for page in pages for user in page["members"])
+        except SlackApiError as error:
+            log.warning(
+                "conversations.members failed for %s: %s", channel_id, error.response.get("error")
+            )
+            return frozenset()
+        self._store(self._members, channel_id, members)
+        return members
 
     def _cached(self, cache: dict[str, tuple[datetime, Any]], key: str) -> tuple[bool, Any]:
         with self._lock:

@@ -8,6 +8,7 @@ for rate limits — so a test fails wherever Slack would. It also serves
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import itertools
 import json
@@ -54,6 +55,8 @@ class FakeSlack:
     token: str = "xoxb-test-token"
     users: dict[str, Args] = field(default_factory=dict)
     channels_without_bot: set[str] = field(default_factory=set)
+    # Who is in which channel (conversations.members), for channels a test fills in.
+    members: dict[str, list[str]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
@@ -74,15 +77,25 @@ class FakeSlack:
         status_text: str = "",
         status_emoji: str = "",
         name: str | None = None,
+        display_name: str = "",
+        deleted: bool = False,
+        is_bot: bool = False,
     ) -> None:
+        """A member; `name` is the handle (`bob`), `display_name` what Slack shows (`Bob B.`)."""
+        handle = name or user_id.lower()
         self.users[user_id] = {
             "id": user_id,
             "team_id": self.team_id,
-            "name": name or user_id.lower(),
+            "name": handle,
+            "deleted": deleted,
+            "is_bot": is_bot,
             "tz": tz,
             "is_admin": is_admin,
             "is_owner": False,
             "profile": {
+                "display_name": display_name,
+                "display_name_normalized": display_name,
+                "real_name": display_name or handle,
                 "email": email or f"{user_id.lower()}@example.com",
                 "status_text": status_text,
                 "status_emoji": status_emoji,
@@ -112,6 +125,7 @@ class FakeSlack:
         with self._changed:
             self.users.clear()
             self.channels_without_bot.clear()
+            self.members.clear()
             self.calls.clear()
             self.failures.clear()
             self.delays.clear()
@@ -248,6 +262,18 @@ class FakeSlack:
                 return {"user": user}
         raise SlackError("users_not_found")
 
+    def _users_list(self, args: Args) -> Args:
+        """Every member, deleted ones and bots included, in pages of `limit` (everything when
+        absent, as Slack tries); `next_cursor` is "" on the last page, as Slack pages."""
+        members = sorted(self.users.values(), key=lambda user: user["id"])
+        start = _cursor_index(members, str(args.get("cursor") or ""))
+        limit = str(args.get("limit") or "0")
+        if not limit.isdigit():
+            raise SlackError("invalid_limit")
+        end = start + int(limit) if int(limit) else len(members)
+        more = _cursor_for(members[end]) if end < len(members) else ""
+        return {"members": members[start:end], "response_metadata": {"next_cursor": more}}
+
     def _conversations_open(self, args: Args) -> Args:
         users = str(args.get("users") or "").split(",")
         members = sorted(u.strip() for u in users if u.strip())
@@ -256,6 +282,20 @@ class FakeSlack:
         self.conversations[channel] = members
         return {"channel": {"id": channel}}
 
+    def _conversations_members(self, args: Args) -> Args:
+        """Pages of `limit` (Slack's default 100) until `next_cursor` is "", as Slack pages."""
+        channel = args["channel"]
+        if channel in self.channels_without_bot:
+            raise SlackError("channel_not_found")
+        members = [*self.members.get(channel, []), BOT_USER_ID]
+        cursor = str(args.get("cursor") or "0")
+        if not cursor.isdigit():
+            raise SlackError("invalid_cursor")
+        start = int(cursor)
+        end = start + int(args.get("limit") or 100)
+        more = str(end) if end < len(members) else ""
+        return {"members": members[start:end], "response_metadata": {"next_cursor": more}}
+
     def _conversations_info(self, args: Args) -> Args:
         return {
             "channel": {
@@ -263,6 +303,20 @@ class FakeSlack:
                 "is_member": args["channel"] not in self.channels_without_bot,
             }
         }
+
+
+def _cursor_for(user: Args) -> str:
+    """Slack's cursors are opaque; its users.list ones read `user:<id>` in base64."""
+    return base64.b64encode(f"user:{user['id']}".encode()).decode()
+
+
+def _cursor_index(members: list[Args], cursor: str) -> int:
+    if not cursor:
+        return 0
+    for index, user in enumerate(members):
+        if _cursor_for(user) == cursor:
+            return index
+    raise SlackError("invalid_cursor")
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -7,6 +7,9 @@ fails a test wherever Slack would refuse it; the sandbox's output is checked too
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 Args = dict[str, Any]
@@ -25,13 +28,32 @@ REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "views.update": ["view", ("view_id", "external_id")],
     "users.info": ["user"],
     "users.lookupByEmail": ["email"],
+    "users.list": [],
     "conversations.open": [("users", "channel")],
     "conversations.info": ["channel"],
+    "conversations.members": ["channel"],
 }
 
 BLOCK_TYPES = {
     "section", "context", "actions", "divider", "header", "input", "image", "rich_text", "file",
 }  # fmt: skip
+
+# Which interactive elements each place takes (Block Kit's reference: a button is never an
+# input, a plain-text input only ever is one).
+SELECTS = {
+    "static_select", "multi_static_select", "users_select", "multi_users_select",
+    "conversations_select", "multi_conversations_select", "channels_select",
+    "multi_channels_select", "external_select", "multi_external_select",
+}  # fmt: skip
+PICKERS = {"checkboxes", "radio_buttons", "datepicker", "timepicker", "datetimepicker"}
+INPUT_ELEMENTS = SELECTS | PICKERS | {
+    "plain_text_input", "email_text_input", "number_input", "url_text_input", "rich_text_input",
+    "file_input",
+}  # fmt: skip
+ACTION_ELEMENTS = SELECTS | PICKERS | {"button", "overflow", "workflow_button"}
+ACCESSORY_ELEMENTS = SELECTS | PICKERS | {"button", "overflow", "image"}
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
 class SlackError(Exception):
@@ -127,7 +149,7 @@ def _block_problem(block: Args) -> str | None:
         if len(fields) > 10 or any(_text_len(f) > 2000 for f in fields):
             return "fields: at most 10, each at most 2000 characters"
         if "accessory" in block:
-            return _element_problem(block["accessory"])
+            return _element_problem(block["accessory"], ACCESSORY_ELEMENTS)
     if kind == "header" and not 0 < _text_len(block.get("text")) <= 150:
         return "header text must be 1-150 characters"
     if kind == "context":
@@ -141,7 +163,7 @@ def _block_problem(block: Args) -> str | None:
         if not 0 < len(elements) <= 25:
             return "actions needs 1-25 elements"
         for element in elements:
-            problem = _element_problem(element)
+            problem = _element_problem(element, ACTION_ELEMENTS)
             if problem:
                 return problem
     if kind == "input":
@@ -149,11 +171,14 @@ def _block_problem(block: Args) -> str | None:
             return "input label must be 1-2000 characters"
         if "element" not in block:
             return "input needs an element"
-        return _element_problem(block["element"])
+        return _element_problem(block["element"], INPUT_ELEMENTS)
     return None
 
 
-def _element_problem(element: Args) -> str | None:
+def _element_problem(element: Args, allowed: set[str]) -> str | None:
+    kind = element.get("type")
+    if kind not in allowed:
+        return f"{kind!r} is not a valid element type here [type]"
     if len(element.get("action_id", "")) > 255:
         return "action_id must be less than 256 characters"
     if element.get("type") == "button":
@@ -169,4 +194,60 @@ def _element_problem(element: Args) -> str | None:
             return "options must have 1-100 items"
         if any(_text_len(o.get("text")) > 75 for o in options):
             return "option text must be less than 76 characters"
+    return _picker_problem(element)
+
+
+def _picker_problem(element: Args) -> str | None:
+    """What Slack checks of a picker's own fields (see `PICKER_CHECKS`)."""
+    check = PICKER_CHECKS.get(element.get("type", ""))
+    return check(element) if check else None
+
+
+def _static_select_problem(element: Args) -> str | None:
+    """A select has its options, and its initial option is one of them."""
+    if not element.get("options") and not element.get("option_groups"):
+        return "static_select needs options or option_groups"
+    initial = element.get("initial_option")
+    values = [o.get("value") for o in element.get("options") or []]
+    if initial is not None and initial.get("value") not in values:
+        return "initial_option must be one of the options [initial_option]"
     return None
+
+
+def _users_select_problem(element: Args) -> str | None:
+    if "initial_user" in element and not USER_ID.match(str(element["initial_user"])):
+        return "initial_user must be a user ID [initial_user]"
+    return None
+
+
+def _multi_users_select_problem(element: Args) -> str | None:
+    initial = element.get("initial_users", [])
+    if not isinstance(initial, list) or not all(USER_ID.match(str(u)) for u in initial):
+        return "initial_users must be an array of user IDs [initial_users]"
+    if int(element.get("max_selected_items", 1)) < 1:
+        return "max_selected_items must be at least 1 [max_selected_items]"
+    return None
+
+
+def _datepicker_problem(element: Args) -> str | None:
+    return _date_problem(str(element["initial_date"])) if "initial_date" in element else None
+
+
+def _date_problem(text: str) -> str | None:
+    """Slack takes only YYYY-MM-DD, and only a real day."""
+    problem = "initial_date must be a valid date in the format YYYY-MM-DD [initial_date]"
+    if not ISO_DATE.match(text):
+        return problem
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return problem
+    return None
+
+
+PICKER_CHECKS: dict[str, Callable[[Args], str | None]] = {
+    "static_select": _static_select_problem,
+    "users_select": _users_select_problem,
+    "multi_users_select": _multi_users_select_problem,
+    "datepicker": _datepicker_problem,
+}

@@ -332,8 +332,8 @@ def test_app_home_lists_my_pending_prompts_with_buttons(bot: RunningBot) -> None
         private_metadata=modal["private_metadata"],
     )
     assert reply.status == 200
-    refreshed = bot.fake.wait_for("views.publish", count=2)[-1]
-    assert "Win/loss questions waiting for you" not in json.dumps(view_of(refreshed))
+    refreshed = json.dumps(view_of(bot.fake.wait_for("views.publish", count=2)[-1]))
+    assert "winloss_reason:price" not in refreshed and "None waiting." in refreshed
 
 
 def test_manager_sees_escalated_prompts_in_the_nudge_and_home_and_can_remind(

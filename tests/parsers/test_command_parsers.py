@@ -20,6 +20,13 @@ from bot.refusals import Refusal
 from storage.fieldnotes import NewNote
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
+
+
+def nobody(_name: str) -> list[str]:
+    """A workspace where no plain name matches anyone."""
+    return []
+
+
 # What people type into these commands: words, the syntax characters, Slack's own markup.
 PIECES = [
     "[", "]", "#", "@", "<", ">", "|", "\"", "'", ":", "$", ",", ".", "-", "  ", "\n",
@@ -34,9 +41,11 @@ PARSERS = {
     "/fieldnote": fieldnotes.read_command,
     "/promise": promise_commands.read_command,
     "rollout": rollouts.read_command,
-    "team": teams.read_command,
+    "team": lambda text: teams.read_command(text, nobody),
+    "marketers": lambda text: teams.read_marketers(text, nobody),
     "digest add": lambda text: subscriptions.parse_add(text, "UTC"),
-    "deal won": lambda text: deal_commands.read_closed_deal(text, "won", "U0REP0001"),
+    "deal won": lambda text: deal_commands.read_closed_deal(text, "won", "U0REP0001", nobody),
+    "deal assign": lambda text: deal_commands.read_assign(text, nobody),
     "deal stats": deal_commands.read_period,
     "due date": lambda text: dates.parse_due_date(text, date(2026, 12, 2)),
 }

@@ -22,9 +22,17 @@ SCOPES = {
     "chat_postEphemeral": {"chat:write"},
     "chat_update": {"chat:write"},
     "users_info": {"users:read"},
+    "users_list": {"users:read"},
     "users_lookupByEmail": {"users:read", "users:read.email"},
     "conversations_open": {"im:write", "mpim:write"},
     "conversations_info": {"channels:read", "groups:read"},
+    "conversations_members": {"channels:read", "groups:read"},
+    "chat_getPermalink": set(),  # Slack's docs: no scope required
+}
+# Events the code listens to → the bot events (and the scope each needs) that deliver them.
+EVENTS = {
+    "app_home_opened": ({"app_home_opened"}, set()),
+    "message": ({"message.im"}, {"im:history"}),
 }
 
 
@@ -83,14 +91,40 @@ def test_manifest_declares_the_three_commands() -> None:
     assert len(urls) == 1 and urls.pop().endswith("/slack/events")
 
 
+def events_handled() -> set[str]:
+    code = "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
+    return set(re.findall(r'app\.event\("(\w+)"\)', code))
+
+
 def test_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
     needed = {"commands"}
     for method in methods_called():
         needed |= SCOPES.get(method, set())
+    for event in events_handled():
+        needed |= EVENTS[event][1]
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
 
 
 def test_manifest_subscribes_to_the_events_the_code_handles() -> None:
+    subscribed = {name for event in events_handled() for name in EVENTS[event][0]}
+    assert set(manifest()["settings"]["event_subscriptions"]["bot_events"]) == subscribed
+
+
+def test_manifest_declares_the_shortcuts_the_code_handles() -> None:
+    """Each shortcut's callback id is one a listener is registered for, of the same kind."""
     code = "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
-    handled = set(re.findall(r'app\.event\("(\w+)"\)', code))
-    assert set(manifest()["settings"]["event_subscriptions"]["bot_events"]) == handled
+    code += "\n".join(p.read_text() for p in (ROOT / "bot").rglob("blocks.py"))
+    handled = {
+        (kind, callback)
+        for kind, constant in re.findall(r"app\.(global|message)_shortcut\(render\.(\w+)\)", code)
+        for callback in re.findall(rf'^{constant} = "(\w+)"', code, re.MULTILINE)
+    }
+    declared = {(s["type"], s["callback_id"]) for s in manifest()["features"]["shortcuts"]}
+    assert declared == handled
+
+
+def test_the_messages_tab_takes_messages() -> None:
+    """`help` and notes are typed to the bot there; read-only, no message.im ever arrives."""
+    app_home = manifest()["features"]["app_home"]
+    assert app_home["messages_tab_enabled"] is True
+    assert app_home["messages_tab_read_only_enabled"] is False

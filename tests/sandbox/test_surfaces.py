@@ -31,9 +31,24 @@ SURFACES: dict[str, str] = {
     "bot.promises.blocks.promise_list": "/promise list",
     "bot.promises.blocks.capture_modal": "/promise\ncancel",
     "bot.home.compose_home": "home",
+    "bot.home.blocks.welcome": "",
+    "bot.home.blocks.recent_notes": "",
+    "bot.home.blocks.usage_summary": "",
+    "bot.fieldnotes.blocks.offer": "say They want SSO on the Team plan",
+    "bot.home.blocks.role_help": "say help",
     "bot.promises.blocks.move_modal": "home\nclick Need more time\ncancel",
     "bot.promises.blocks.broken_modal": "home\nclick Broken\ncancel",
-    "bot.digests.blocks.subscription_line": "as dana\n/perspective digest list\nas alice",
+    "bot.digests.blocks.subscription_line": "as dana\n/perspective digest list",
+    "bot.teams.team_form": "/perspective team\ncancel",
+    "bot.promises.blocks.rollout_add_form": "/perspective rollout add\ncancel",
+    "bot.promises.blocks.rollout_move_form": "/perspective rollout move\ncancel",
+    "bot.deals.blocks.assign_form": 'webhook deal {"deal_id": "d0", "name": "Initech", "outcome": "lost", "owner_email": "nobody@example.com"}\n/perspective deal assign 1\ncancel',
+    "bot.home.blocks.checklist_blocks": "home",
+    "bot.home.blocks.digest_rows": "",
+    "bot.home.blocks.team_lines": "",
+    "bot.home.blocks.rollout_lines": "",
+    "bot.home.blocks.win_prompts": "",
+    "bot.home.blocks.marketer_notes": "as carol\nhome\nas alice",
     "bot.promises.blocks.reminder": "tick 2026-12-01T14:00Z",
     "bot.digests.blocks.digest_messages": "tick 2026-12-01T14:05Z",
     "bot.digests.blocks.field_notes": "tick 2026-12-01T14:10Z",
@@ -62,10 +77,15 @@ PARTS = {
 } | {"bot.deals.blocks.reasons_for", "bot.deals.blocks.remind_button"} | {
     "bot.digests.blocks." + name
     for name in ("delivery_text", "note_actions", "note_block", "note_quote", "text_sections")
-} | {"bot.fieldnotes.blocks.describe"} | {
+} | {
+    "bot.fieldnotes.blocks." + name for name in ("describe", "new_note_button", "source")
+} | {
+    "bot.home.blocks." + name
+    for name in ("add_digest_button", "home_buttons", "titled", "welcome_buttons")
+} | {
     "bot.promises.blocks." + name
     for name in (
-        "date_input", "due", "handle", "history", "how_soon", "promise_buttons",
+        "due", "handle", "history", "how_soon", "new_promise_button", "promise_buttons",
         "rollout_select", "status_line",
     )
 }  # fmt: skip
@@ -74,6 +94,7 @@ COMPOSED = {
     "bot.home.compose_home",
     "bot.promises.nudges.compose_nudge",
     "bot.promises.nudges.ask_owner",
+    "bot.teams.team_form",
 }
 
 

@@ -123,3 +123,94 @@ def test_a_delayed_method_answers_late_and_still_answers(
     started = time.monotonic()
     assert client.users_info(user="U0REP0001")["user"]["id"] == "U0REP0001"
     assert time.monotonic() - started >= 0.3
+
+
+# ---- pickers and users.list, as the set-up forms use them ---------------------------------
+
+
+def picker_input(element: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "input",
+        "block_id": "b",
+        "label": {"type": "plain_text", "text": "Pick"},
+        "element": {"action_id": "value", **element},
+    }
+
+
+def picker_modal(element: dict[str, Any]) -> dict[str, Any]:
+    view = modal([picker_input(element)])
+    view["submit"] = {"type": "plain_text", "text": "Save"}
+    return view
+
+
+OPTION = {"text": {"type": "plain_text", "text": "SSO"}, "value": "sso"}
+
+
+@pytest.mark.parametrize(
+    "element",
+    [
+        {"type": "users_select", "initial_user": "U0MGR0001"},
+        {"type": "multi_users_select", "initial_users": ["U0REP0001"], "max_selected_items": 5},
+        {"type": "datepicker", "initial_date": "2026-12-31"},
+        {"type": "static_select", "options": [OPTION], "initial_option": OPTION},
+    ],
+    ids=["users_select", "multi_users_select", "datepicker", "static_select"],
+)
+def test_the_pickers_set_up_forms_use_are_accepted(
+    client: WebClient, element: dict[str, Any]
+) -> None:
+    assert client.views_open(trigger_id="1.2.3", view=picker_modal(element))["ok"]
+
+
+@pytest.mark.parametrize(
+    ("element", "reason"),
+    [
+        ({"type": "button", "text": {"type": "plain_text", "text": "Go"}}, "not a valid element"),
+        ({"type": "users_select", "initial_user": "bob"}, "initial_user must be a user ID"),
+        ({"type": "multi_users_select", "initial_users": "U0REP0001"}, "initial_users"),
+        ({"type": "multi_users_select", "max_selected_items": 0}, "max_selected_items"),
+        ({"type": "datepicker", "initial_date": "31/12/2026"}, "YYYY-MM-DD"),
+        ({"type": "datepicker", "initial_date": "2026-02-30"}, "YYYY-MM-DD"),
+        ({"type": "static_select"}, "needs options"),
+        (
+            {
+                "type": "static_select",
+                "options": [OPTION],
+                "initial_option": {**OPTION, "value": "x"},
+            },
+            "initial_option must be one of the options",
+        ),
+    ],
+    ids=[
+        "button as input",
+        "user by name",
+        "users not a list",
+        "max 0",
+        "date format",
+        "no such day",
+        "no options",
+        "initial not an option",
+    ],
+)
+def test_a_picker_slack_would_refuse_is_refused(
+    client: WebClient, element: dict[str, Any], reason: str
+) -> None:
+    answer = refused(lambda: client.views_open(trigger_id="1.2.3", view=picker_modal(element)))
+    assert answer["error"] == "invalid_arguments" and reason in reasons(answer)
+
+
+def test_users_list_pages_with_cursor_and_limit_like_slack(
+    client: WebClient, fake: FakeSlack
+) -> None:
+    for number in range(1, 6):
+        fake.add_user(f"U0NEW000{number}", name=f"new{number}")
+    # The SDK follows next_cursor to the end, updating one response page by page.
+    pages = [list(page["members"]) for page in client.users_list(limit=3)]
+    ids = [member["id"] for page in pages for member in page]
+    assert sorted(ids) == sorted(fake.users) and len(ids) == len(set(ids))
+    assert [len(page) for page in pages] == [3, 3, 3]
+    everyone = client.users_list()
+    assert len(everyone["members"]) == 9 and everyone["response_metadata"]["next_cursor"] == ""
+    assert (
+        refused(lambda: client.users_list(cursor="bm90IGEgY3Vyc29y"))["error"] == "invalid_cursor"
+    )

@@ -176,6 +176,67 @@ class SlackSender:
         payload["response_urls"] = []
         return self.interaction(payload)
 
+    def message_shortcut(
+        self,
+        callback_id: str,
+        text: str,
+        *,
+        user: str = "U0REP0001",
+        author: str = "U0CUST001",
+        channel: str = "C0SALES01",
+        message_ts: str = "1790000002.000200",
+    ) -> tuple[Reply, str]:
+        """A message shortcut (type `message_action`): the message, its channel and a
+        response URL come with it, as in Slack's payload."""
+        response_url = self.new_response_url()
+        payload = self._interaction_envelope("message_action", user)
+        payload.update(
+            callback_id=callback_id,
+            action_ts=f"{int(time.time())}.000300",
+            channel={"id": channel, "name": "sales"},
+            is_enterprise_install=False,
+            enterprise=None,
+            response_url=response_url,
+            message_ts=message_ts,
+            message={
+                "client_msg_id": f"msg-{next(_ids)}",
+                "type": "message",
+                "text": text,
+                "user": author,
+                "ts": message_ts,
+                "team": self.team_id,
+            },
+        )
+        return self.interaction(payload), response_url
+
+    def global_shortcut(self, callback_id: str, *, user: str = "U0REP0001") -> Reply:
+        """A global shortcut (type `shortcut`): no channel, message or response URL."""
+        payload = self._interaction_envelope("shortcut", user)
+        payload.update(
+            callback_id=callback_id,
+            action_ts=f"{int(time.time())}.000400",
+            is_enterprise_install=False,
+            enterprise=None,
+        )
+        return self.interaction(payload)
+
+    def direct_message(self, text: str, *, user: str = "U0REP0001", **extra: Any) -> Reply:
+        """Someone typing in the app's Messages tab (a `message.im` event)."""
+        ts = f"{int(time.time())}.{next(_ids):06d}"
+        event = {
+            "client_msg_id": f"msg-{next(_ids)}",
+            "type": "message",
+            "text": text,
+            "user": user,
+            "ts": ts,
+            "team": self.team_id,
+            "channel": "D" + user[1:],
+            "event_ts": ts,
+            "channel_type": "im",
+            **extra,
+        }
+        return self.event(event)
+
     def _interaction_envelope(self, kind: str, user: str) -> dict[str, Any]:
         """What every interaction payload carries: its type, who acted, and a trigger id."""
         return {
