@@ -14,14 +14,16 @@ from bot.deals import blocks as render
 from bot.deals import commands as deal_commands
 from bot.deals import winloss
 from bot.home import compose_home
+from bot.intel.blocks import competitor_buttons
 from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack.blocks import input_value
+from bot.slack.blocks import input_value, section
 from handlers.common import (
     ack_now,
     answer,
     apologise_on_error,
     pressed_on_home,
+    respond_blocks,
     tell,
     with_services,
 )
@@ -36,11 +38,10 @@ def deal_command(services: Services, command: dict[str, Any], text: str, respond
             reply = deal_commands.record_from_slack(services, team, user, word.lower(), rest)
         case "stats":
             days = deal_commands.read_period(rest)
-            reply = (
-                days
-                if isinstance(days, Refusal)
-                else deal_commands.describe_stats(deal_commands.stats(services, team, days))
-            )
+            if not isinstance(days, Refusal):
+                _show_stats(respond, deal_commands.stats(services, team, days))
+                return
+            reply = days
         case "unassigned":
             reply = deal_commands.list_unassigned(services, team, user)
         case "assign":
@@ -50,6 +51,13 @@ def deal_command(services: Services, command: dict[str, Any], text: str, respond
         case _:
             reply = Refusal(f"`{word[:40]}` isn't a deal command.\n{deal_commands.HELP}")
     answer(respond, reply)
+
+
+def _show_stats(respond: Respond, report: deal_commands.Stats) -> None:
+    """The stats, with a *Competitor* button for each competitor they name."""
+    names = [name for name, _ in report.competitors]
+    blocks = [section(deal_commands.describe_stats(report)), *competitor_buttons(names)]
+    respond_blocks(respond, blocks, f"Win/loss reasons, last {report.days} days")
 
 
 def settings_command(

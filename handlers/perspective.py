@@ -7,8 +7,9 @@ from typing import Any
 
 from slack_bolt import App, Respond
 
+from bot.intel.blocks import PERSPECTIVE_HELP
 from bot.services import Services
-from handlers import deals, digests
+from handlers import deals, digests, intel
 from handlers.common import ack_now, apologise_on_error, reply, with_services
 from handlers.rollouts import rollout
 from handlers.teams import team
@@ -21,6 +22,7 @@ HELP = f"""*Perspective set-up* (admins)
 • `/perspective deal won|lost "<deal name>" [Account] @owner $amount` — record a closed deal; `deal help` for more
 • `/perspective settings win-prompts on|off` — ask about won deals too, or only lost ones
 {digests.HELP_LINES}
+{PERSPECTIVE_HELP}
 • `/perspective help` — this help"""
 
 # A subcommand gets the services, the command payload, the words after the
@@ -48,6 +50,8 @@ def subcommands() -> dict[str, Subcommand]:
         "digest": digests.digest_command,
         "deal": deals.deal_command,
         "settings": deals.settings_command,
+        "competitor": intel.competitor_command,
+        "message": intel.message_command,
     }
 
 

@@ -78,3 +78,15 @@ def all_teams_and_managers(db: Database) -> list[tuple[str, str]]:
                 .order_by(TeamMembership.team_id, TeamMembership.manager_id)
             )
         ]
+
+
+def all_reps(db: Database, team_id: str) -> list[str]:
+    """Every rep on a team in the workspace: who hears a message back from marketing."""
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(TeamMembership.rep_id)
+                .where(TeamMembership.team_id == team_id)
+                .order_by(TeamMembership.rep_id)
+            )
+        )

@@ -53,6 +53,7 @@ class FakeSlack:
     token: str = "xoxb-test-token"
     users: dict[str, Args] = field(default_factory=dict)
     channels_without_bot: set[str] = field(default_factory=set)
+    channel_members: dict[str, list[str]] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     failures: dict[str, list[Failure]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
@@ -109,6 +110,7 @@ class FakeSlack:
         with self._changed:
             self.users.clear()
             self.channels_without_bot.clear()
+            self.channel_members.clear()
             self.calls.clear()
             self.failures.clear()
             self.delays.clear()
@@ -243,6 +245,23 @@ class FakeSlack:
         users = str(args.get("users") or "").split(",")
         key = "".join(sorted(u.strip() for u in users if u.strip()))
         return {"channel": {"id": "D" + key[1:] if len(users) == 1 else "G" + key[1:18]}}
+
+    def _conversations_members(self, args: Args) -> Args:
+        """Members a page at a time (`limit`, at most 1,000; `cursor` is the next index), as
+        Slack pages them; a channel the workspace doesn't have is `channel_not_found`."""
+        members = self.channel_members.get(args["channel"])
+        if members is None:
+            raise SlackError("channel_not_found")
+        limit = int(args.get("limit") or 100)
+        if not 0 < limit <= 1000:
+            raise SlackError("invalid_limit")
+        start = int(args.get("cursor") or 0)
+        following = start + limit
+        next_cursor = str(following) if following < len(members) else ""
+        return {
+            "members": members[start:following],
+            "response_metadata": {"next_cursor": next_cursor},
+        }
 
     def _conversations_info(self, args: Args) -> Args:
         return {

@@ -27,6 +27,7 @@ REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "users.lookupByEmail": ["email"],
     "conversations.open": [("users", "channel")],
     "conversations.info": ["channel"],
+    "conversations.members": ["channel"],
 }
 
 BLOCK_TYPES = {

@@ -25,6 +25,7 @@ SCOPES = {
     "users_lookupByEmail": {"users:read", "users:read.email"},
     "conversations_open": {"im:write", "mpim:write"},
     "conversations_info": {"channels:read", "groups:read"},
+    "conversations_members": {"channels:read", "groups:read"},
 }
 
 

@@ -1,0 +1,396 @@
+"""What the field says about each competitor: the names and aliases it is known by, the
+notes that mention it, and the deals lost to it or won against it.
+
+Finding "gong" in the text of a million notes is a scan, so mentions are indexed when a
+note is saved: each note gets one `competitor_mentions` row per competitor term it names
+(its `#competitor:<name>` tags, and known names in its text). A term first seen (a new
+tag, a competitor named in a win/loss answer, an admin's alias) is looked up once in the
+notes already stored. An alias is a term that points at another competitor, so adding
+one merges what was said under either name without rewriting a mention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    distinct,
+    func,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from storage.base import Base, UTCDateTime
+from storage.claims import INSERTS
+from storage.db import Database
+from storage.deals import LOST, WON, DealAnswer, DealClosure
+from storage.fieldnotes import FieldNote, FieldNoteTag, NewNote, new_note_row
+
+COMPETITOR_TAG = "competitor:"
+# Shorter names would match inside ordinary words; they still match as tags.
+MIN_TEXT_TERM = 3
+
+
+class CompetitorTerm(Base):
+    """A name the field uses for a competitor: its own name, or an alias of another."""
+
+    __tablename__ = "competitor_terms"
+    __table_args__ = (Index("ix_competitor_terms_team_competitor", "team_id", "competitor"),)
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)  # lower-cased
+    competitor: Mapped[str] = mapped_column(String(100))  # the term it counts for
+    shown: Mapped[str] = mapped_column(String(100))  # as first written
+
+
+class CompetitorMention(Base):
+    """One note naming one term; author and time are copied so the view never reads notes."""
+
+    __tablename__ = "competitor_mentions"
+    __table_args__ = (
+        Index("ix_competitor_mentions_team_term_created", "team_id", "term", "created_at"),
+    )
+
+    note_id: Mapped[int] = mapped_column(
+        ForeignKey("field_notes.id", ondelete="CASCADE"), primary_key=True
+    )
+    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    author_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+def answer_term() -> ColumnElement[str]:
+    """How a win/loss answer names its competitor (stored trimmed), as the index below holds it."""
+    return func.lower(DealAnswer.competitor)
+
+
+# Lets a competitor's answers be found without reading every answer (migration 0010_intel).
+Index("ix_deal_answers_team_competitor", DealAnswer.team_id, answer_term())
+
+
+@dataclass(frozen=True)
+class DealTally:
+    won: int
+    lost: int
+
+
+@dataclass(frozen=True)
+class Quote:
+    text: str
+    author_id: str
+    said_at: datetime
+    account: str | None
+    from_answer: bool  # a win/loss answer (the customer's words, as the rep heard them)
+
+
+@dataclass(frozen=True)
+class CompetitorSummary:
+    name: str
+    shown: str
+    notes: int
+    deals: DealTally
+
+
+def normalise(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
+# ---- writing ---------------------------------------------------------------------------
+def add_note_with_mentions(db: Database, new: NewNote) -> FieldNote:
+    """Store a note and its competitor mentions in one transaction, so the index never
+    misses a saved note."""
+    note = new_note_row(new)
+    with db.session() as session:
+        session.add(note)
+        session.flush()
+        tagged = [tag[len(COMPETITOR_TAG) :] for tag in new.tags if tag.startswith(COMPETITOR_TAG)]
+        learn_terms_in(session, new.team_id, [(term, term) for term in tagged if term])
+        lowered = new.text.lower()
+        known = session.scalars(
+            select(CompetitorTerm.term).where(CompetitorTerm.team_id == new.team_id)
+        )
+        named = {t for t in known if len(t) >= MIN_TEXT_TERM and t in lowered} | set(tagged)
+        _insert_mentions(session, [_mention(note, term) for term in named if term])
+    return note
+
+
+def learn_terms(db: Database, team_id: str, names: Iterable[str]) -> None:
+    """Competitors named somewhere else (a win/loss answer) become terms notes are searched for."""
+    with db.session() as session:
+        # As `answer_term` reads an answer's name (stored trimmed): lower-cased.
+        terms = [(name.strip().lower(), name.strip()) for name in names]
+        learn_terms_in(
+            session, team_id, [(term, shown) for term, shown in terms if len(term) <= 100]
+        )
+
+
+def learn_terms_in(session: Session, team_id: str, terms: list[tuple[str, str]]) -> None:
+    """Add each new (term, shown) as a competitor of its own, and index the stored notes
+    that already name it (a scan, once per new term)."""
+    insert = INSERTS[session.connection().dialect.name]
+    for term, shown in terms:
+        if not term:
+            continue
+        added = session.execute(
+            insert(CompetitorTerm)
+            .values(team_id=team_id, term=term, competitor=term, shown=shown[:100])
+            .on_conflict_do_nothing()
+            .returning(CompetitorTerm.term)
+        ).scalar()
+        if added is not None:
+            _index_stored_notes(session, team_id, term)
+
+
+def _index_stored_notes(session: Session, team_id: str, term: str) -> None:
+    tagged = select(FieldNoteTag.note_id).where(
+        FieldNoteTag.team_id == team_id, FieldNoteTag.tag == COMPETITOR_TAG + term
+    )
+    names = FieldNote.id.in_(tagged)
+    if len(term) >= MIN_TEXT_TERM:
+        names = or_(names, func.lower(FieldNote.text).contains(term, autoescape=True))
+    rows = select(
+        FieldNote.id, literal(term, String), FieldNote.team_id, FieldNote.author_id,
+        FieldNote.created_at,
+    ).where(FieldNote.team_id == team_id, names)  # fmt: skip
+    insert = INSERTS[session.connection().dialect.name]
+    columns = ["note_id", "term", "team_id", "author_id", "created_at"]
+    session.execute(insert(CompetitorMention).from_select(columns, rows).on_conflict_do_nothing())
+
+
+def _mention(note: FieldNote, term: str) -> dict[str, object]:
+    return {
+        "note_id": note.id,
+        "term": term,
+        "team_id": note.team_id,
+        "author_id": note.author_id,
+        "created_at": note.created_at,
+    }
+
+
+def _insert_mentions(session: Session, rows: list[dict[str, object]]) -> None:
+    if rows:
+        insert = INSERTS[session.connection().dialect.name]
+        session.execute(insert(CompetitorMention).on_conflict_do_nothing(), rows)
+
+
+def add_alias(db: Database, team_id: str, competitor: str, alias: str) -> str:
+    """Make `alias` count for `competitor` (and whatever counted for the alias before);
+    returns how the competitor is shown."""
+    with db.session() as session:
+        learn_terms_in(session, team_id, [(competitor, competitor), (alias, alias)])
+        target = session.scalar(
+            select(CompetitorTerm.competitor).where(
+                CompetitorTerm.team_id == team_id, CompetitorTerm.term == competitor
+            )
+        )
+        session.execute(
+            update(CompetitorTerm)
+            .where(
+                CompetitorTerm.team_id == team_id,
+                or_(CompetitorTerm.term == alias, CompetitorTerm.competitor == alias),
+            )
+            .values(competitor=target)
+        )
+        return _shown(session, team_id, target)
+
+
+def _shown(session: Session, team_id: str, competitor: str) -> str:
+    return session.scalar(
+        select(CompetitorTerm.shown).where(
+            CompetitorTerm.team_id == team_id, CompetitorTerm.term == competitor
+        )
+    )
+
+
+# ---- reading ---------------------------------------------------------------------------
+def competitor_for(db: Database, team_id: str, name: str) -> tuple[str, str] | None:
+    """(competitor, how it is shown) that `name` counts for, or None when nobody named it."""
+    with db.session() as session:
+        competitor = session.scalar(
+            select(CompetitorTerm.competitor).where(
+                CompetitorTerm.team_id == team_id, CompetitorTerm.term == normalise(name)
+            )
+        )
+        return None if competitor is None else (competitor, _shown(session, team_id, competitor))
+
+
+def all_terms(db: Database, team_id: str) -> list[str]:
+    with db.session() as session:
+        return list(
+            session.scalars(select(CompetitorTerm.term).where(CompetitorTerm.team_id == team_id))
+        )
+
+
+def _terms_of(team_id: str, competitor: str):
+    return select(CompetitorTerm.term).where(
+        CompetitorTerm.team_id == team_id, CompetitorTerm.competitor == competitor
+    )
+
+
+def note_counts(db: Database, team_id: str, competitor: str, since: list[datetime]) -> list[int]:
+    """How many notes named the competitor since each instant (oldest instant first)."""
+    counts = [
+        func.count(distinct(CompetitorMention.note_id)).filter(CompetitorMention.created_at >= s)
+        for s in since
+    ]
+    with db.session() as session:
+        row = session.execute(
+            select(*counts).where(
+                CompetitorMention.team_id == team_id,
+                CompetitorMention.term.in_(_terms_of(team_id, competitor)),
+                CompetitorMention.created_at >= min(since),
+            )
+        ).one()
+    return list(row)
+
+
+def _answers_naming(team_id: str, competitor: str) -> list[ColumnElement[bool]]:
+    return [
+        DealAnswer.team_id == team_id,
+        answer_term().in_(_terms_of(team_id, competitor)),
+        DealClosure.superseded_at.is_(None),
+    ]
+
+
+def deal_tallies(
+    db: Database, team_id: str, competitor: str, since: list[datetime]
+) -> list[DealTally]:
+    """Deals won against and lost to the competitor, closed since each instant."""
+    columns = [
+        func.count().filter(DealClosure.outcome == outcome, DealClosure.closed_at >= s)
+        for s in since
+        for outcome in (WON, LOST)
+    ]
+    with db.session() as session:
+        row = session.execute(
+            select(*columns)
+            .select_from(DealAnswer)
+            .join(DealClosure, DealAnswer.closure_id == DealClosure.id)
+            .where(*_answers_naming(team_id, competitor), DealClosure.closed_at >= min(since))
+        ).one()
+    return [DealTally(won=row[i], lost=row[i + 1]) for i in range(0, len(row), 2)]
+
+
+def latest_quotes(db: Database, team_id: str, competitor: str, limit: int) -> list[Quote]:
+    """The customer's words from win/loss answers first, newest first, then from notes."""
+    with db.session() as session:
+        answers = session.execute(
+            select(
+                DealAnswer.customer_said, DealAnswer.answered_by, DealAnswer.answered_at,
+                DealClosure.deal_ref,
+            )
+            .join(DealClosure, DealAnswer.closure_id == DealClosure.id)
+            .where(*_answers_naming(team_id, competitor))
+            .order_by(DealAnswer.answered_at.desc())
+            .limit(limit)
+        ).all()  # fmt: skip
+        quotes = [Quote(said, by, at, None, True) for said, by, at, _ in answers]
+        if len(quotes) >= limit:
+            return quotes
+        latest = (
+            select(CompetitorMention.note_id)
+            .where(
+                CompetitorMention.team_id == team_id,
+                CompetitorMention.term.in_(_terms_of(team_id, competitor)),
+            )
+            .order_by(CompetitorMention.created_at.desc())
+            .limit(limit * 3)  # a note naming two terms of one competitor appears twice
+        )
+        notes = session.execute(
+            select(FieldNote.text, FieldNote.author_id, FieldNote.created_at, FieldNote.account)
+            .where(FieldNote.id.in_(latest))
+            .order_by(FieldNote.created_at.desc(), FieldNote.id.desc())
+            .limit(limit - len(quotes))
+        ).all()
+    return quotes + [Quote(text, by, at, account, False) for text, by, at, account in notes]
+
+
+def top_reps(
+    db: Database, team_id: str, competitor: str, since: datetime, limit: int
+) -> list[tuple[str, int]]:
+    """Who heard about the competitor most since `since`: their notes and answers naming it."""
+    heard: dict[str, int] = {}
+    with db.session() as session:
+        from_notes = session.execute(
+            select(CompetitorMention.author_id, func.count(distinct(CompetitorMention.note_id)))
+            .where(
+                CompetitorMention.team_id == team_id,
+                CompetitorMention.term.in_(_terms_of(team_id, competitor)),
+                CompetitorMention.created_at >= since,
+            )
+            .group_by(CompetitorMention.author_id)
+        ).all()
+        from_answers = session.execute(
+            select(DealAnswer.answered_by, func.count())
+            .join(DealClosure, DealAnswer.closure_id == DealClosure.id)
+            .where(*_answers_naming(team_id, competitor), DealClosure.closed_at >= since)
+            .group_by(DealAnswer.answered_by)
+        ).all()
+    for rep, count in [*from_notes, *from_answers]:
+        heard[rep] = heard.get(rep, 0) + count
+    return sorted(heard.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def summaries(db: Database, team_id: str, since: datetime) -> list[CompetitorSummary]:
+    """Every competitor the field named, with its notes and deals since `since`, most
+    mentioned first."""
+    with db.session() as session:
+        shown = dict(
+            session.execute(
+                select(CompetitorTerm.term, CompetitorTerm.shown).where(
+                    CompetitorTerm.team_id == team_id,
+                    CompetitorTerm.term == CompetitorTerm.competitor,
+                )
+            ).all()
+        )
+        notes = dict(
+            session.execute(
+                select(CompetitorTerm.competitor, func.count(distinct(CompetitorMention.note_id)))
+                .join(
+                    CompetitorTerm,
+                    (CompetitorTerm.team_id == CompetitorMention.team_id)
+                    & (CompetitorTerm.term == CompetitorMention.term),
+                )
+                .where(CompetitorMention.team_id == team_id, CompetitorMention.created_at >= since)
+                .group_by(CompetitorTerm.competitor)
+            ).all()
+        )
+        deals = session.execute(
+            select(CompetitorTerm.competitor, DealClosure.outcome, func.count())
+            .select_from(DealAnswer)
+            .join(DealClosure, DealAnswer.closure_id == DealClosure.id)
+            .join(
+                CompetitorTerm,
+                (CompetitorTerm.team_id == DealAnswer.team_id)
+                & (CompetitorTerm.term == answer_term()),
+            )
+            .where(
+                DealAnswer.team_id == team_id,
+                DealClosure.superseded_at.is_(None),
+                DealClosure.closed_at >= since,
+            )
+            .group_by(CompetitorTerm.competitor, DealClosure.outcome)
+        ).all()
+    tallies: dict[str, dict[str, int]] = {}
+    for competitor, outcome, count in deals:
+        tallies.setdefault(competitor, {})[outcome] = count
+    found = [
+        CompetitorSummary(
+            name=name,
+            shown=label,
+            notes=notes.get(name, 0),
+            deals=DealTally(tallies.get(name, {}).get(WON, 0), tallies.get(name, {}).get(LOST, 0)),
+        )
+        for name, label in shown.items()
+    ]
+    return sorted(found, key=lambda s: (-(s.notes + s.deals.won + s.deals.lost), s.name))
