@@ -56,8 +56,8 @@ def deal_command(services: Services, command: dict[str, Any], text: str, respond
 def _show_stats(respond: Respond, report: deal_commands.Stats) -> None:
     """The stats, with a *Competitor* button for each competitor they name."""
     names = [name for name, _ in report.competitors]
-    blocks = [section(deal_commands.describe_stats(report)), *competitor_buttons(names)]
-    respond_blocks(respond, blocks, f"Win/loss reasons, last {report.days} days")
+    text = deal_commands.describe_stats(report)
+    respond_blocks(respond, [section(text), *competitor_buttons(names)], text)
 
 
 def settings_command(
