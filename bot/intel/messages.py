@@ -20,6 +20,7 @@ from bot.delivery import deliver_once, in_parallel, send_dm
 from bot.intel import blocks as render
 from bot.refusals import Refusal
 from bot.services import Services
+from bot.slack.mrkdwn import escape
 from storage import digests, field_messages, teams
 from storage.field_messages import FieldMessage, FieldMessageRecipient, NewFieldMessage
 
@@ -54,9 +55,9 @@ def read_command(text: str) -> Draft | Status | Refusal:
         return Refusal(f"Give the message a title in quotes, then the text: {EXAMPLE}")
     if len(title) > MAX_TITLE_CHARS:
         return Refusal(f"Keep the title to {MAX_TITLE_CHARS} characters; it is {len(title)}.")
-    if len(body) > MAX_TEXT_CHARS:
+    if len(escape(body)) > MAX_TEXT_CHARS:  # as Slack counts it, escaped
         return Refusal(
-            f"The message is {len(body):,} characters; the limit is {MAX_TEXT_CHARS:,}. "
+            f"The message is {len(body):,} characters; the limit is about {MAX_TEXT_CHARS:,}. "
             "Link to the full write-up instead."
         )
     return Draft(title, body)
