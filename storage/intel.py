@@ -2,11 +2,12 @@
 notes that mention it, and the deals lost to it or won against it.
 
 Finding "gong" in the text of a million notes is a scan, so mentions are indexed when a
-note is saved: each note gets one `competitor_mentions` row per competitor term it names
-(its `#competitor:<name>` tags, and known names in its text). A term first seen (a new
-tag, a competitor named in a win/loss answer, an admin's alias) is looked up once in the
-notes already stored. An alias is a term that points at another competitor, so adding
-one merges what was said under either name without rewriting a mention.
+note is saved: each note gets one `competitor_mentions` row per competitor it names (by
+its `#competitor:<name>` tags, or a known name or alias in its text). A term first seen
+(a new tag, a competitor named in a win/loss answer, an admin's alias) is looked up once
+in the notes already stored. An alias is a term that points at another competitor;
+adding one moves what was said under the alias to that competitor, so a count of rows
+is a count of notes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     String,
-    distinct,
+    delete,
     func,
     literal,
     or_,
@@ -53,17 +54,25 @@ class CompetitorTerm(Base):
 
 
 class CompetitorMention(Base):
-    """One note naming one term; author and time are copied so the view never reads notes."""
+    """One note naming one competitor; author and time are copied so that the view's
+    counts read only this index, never the notes."""
 
     __tablename__ = "competitor_mentions"
     __table_args__ = (
-        Index("ix_competitor_mentions_team_term_created", "team_id", "term", "created_at"),
+        Index(
+            "ix_competitor_mentions_team_competitor_created",
+            "team_id",
+            "competitor",
+            "created_at",
+            "note_id",
+            "author_id",
+        ),
     )
 
     note_id: Mapped[int] = mapped_column(
         ForeignKey("field_notes.id", ondelete="CASCADE"), primary_key=True
     )
-    term: Mapped[str] = mapped_column(String(100), primary_key=True)
+    competitor: Mapped[str] = mapped_column(String(100), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     author_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -76,6 +85,13 @@ def answer_term() -> ColumnElement[str]:
 
 # Lets a competitor's answers be found without reading every answer (migration 0010_intel).
 Index("ix_deal_answers_team_competitor", DealAnswer.team_id, answer_term())
+
+
+@dataclass(frozen=True)
+class KnownCompetitor:
+    name: str
+    shown: str
+    terms: list[str]  # its name and its aliases, which the queries below look up by key
 
 
 @dataclass(frozen=True)
@@ -116,11 +132,17 @@ def add_note_with_mentions(db: Database, new: NewNote) -> FieldNote:
         tagged = [tag[len(COMPETITOR_TAG) :] for tag in new.tags if tag.startswith(COMPETITOR_TAG)]
         learn_terms_in(session, new.team_id, [(term, term) for term in tagged if term])
         lowered = new.text.lower()
-        known = session.scalars(
-            select(CompetitorTerm.term).where(CompetitorTerm.team_id == new.team_id)
+        known = session.execute(
+            select(CompetitorTerm.term, CompetitorTerm.competitor).where(
+                CompetitorTerm.team_id == new.team_id
+            )
         )
-        named = {t for t in known if len(t) >= MIN_TEXT_TERM and t in lowered} | set(tagged)
-        _insert_mentions(session, [_mention(note, term) for term in named if term])
+        named = {
+            competitor
+            for term, competitor in known
+            if term in tagged or (len(term) >= MIN_TEXT_TERM and term in lowered)
+        }
+        _insert_mentions(session, [_mention(note, competitor) for competitor in named])
     return note
 
 
@@ -152,6 +174,7 @@ def learn_terms_in(session: Session, team_id: str, terms: list[tuple[str, str]])
 
 
 def _index_stored_notes(session: Session, team_id: str, term: str) -> None:
+    """Mentions of a new term, which is still a competitor of its own."""
     tagged = select(FieldNoteTag.note_id).where(
         FieldNoteTag.team_id == team_id, FieldNoteTag.tag == COMPETITOR_TAG + term
     )
@@ -163,14 +186,14 @@ def _index_stored_notes(session: Session, team_id: str, term: str) -> None:
         FieldNote.created_at,
     ).where(FieldNote.team_id == team_id, names)  # fmt: skip
     insert = INSERTS[session.connection().dialect.name]
-    columns = ["note_id", "term", "team_id", "author_id", "created_at"]
+    columns = ["note_id", "competitor", "team_id", "author_id", "created_at"]
     session.execute(insert(CompetitorMention).from_select(columns, rows).on_conflict_do_nothing())
 
 
-def _mention(note: FieldNote, term: str) -> dict[str, object]:
+def _mention(note: FieldNote, competitor: str) -> dict[str, object]:
     return {
         "note_id": note.id,
-        "term": term,
+        "competitor": competitor,
         "team_id": note.team_id,
         "author_id": note.author_id,
         "created_at": note.created_at,
@@ -184,24 +207,43 @@ def _insert_mentions(session: Session, rows: list[dict[str, object]]) -> None:
 
 
 def add_alias(db: Database, team_id: str, competitor: str, alias: str) -> str:
-    """Make `alias` count for `competitor` (and whatever counted for the alias before);
-    returns how the competitor is shown."""
+    """Make `alias` count for `competitor`, with everything that counted for the alias's
+    competitor before (its other names, its mentions); returns how the competitor is shown."""
     with db.session() as session:
         learn_terms_in(session, team_id, [(competitor, competitor), (alias, alias)])
-        target = session.scalar(
-            select(CompetitorTerm.competitor).where(
-                CompetitorTerm.team_id == team_id, CompetitorTerm.term == competitor
-            )
-        )
-        session.execute(
-            update(CompetitorTerm)
-            .where(
-                CompetitorTerm.team_id == team_id,
-                or_(CompetitorTerm.term == alias, CompetitorTerm.competitor == alias),
-            )
-            .values(competitor=target)
-        )
+        target, merged = (_competitor_of(session, team_id, term) for term in (competitor, alias))
+        if merged != target:
+            _merge(session, team_id, merged, target)
         return _shown(session, team_id, target)
+
+
+def _competitor_of(session: Session, team_id: str, term: str) -> str:
+    return session.scalar(
+        select(CompetitorTerm.competitor).where(
+            CompetitorTerm.team_id == team_id, CompetitorTerm.term == term
+        )
+    )
+
+
+def _merge(session: Session, team_id: str, merged: str, target: str) -> None:
+    """Move `merged`'s names and mentions to `target`; a note naming both is one mention."""
+    session.execute(
+        update(CompetitorTerm)
+        .where(CompetitorTerm.team_id == team_id, CompetitorTerm.competitor == merged)
+        .values(competitor=target)
+    )
+    moved = select(
+        CompetitorMention.note_id, literal(target, String), CompetitorMention.team_id,
+        CompetitorMention.author_id, CompetitorMention.created_at,
+    ).where(CompetitorMention.team_id == team_id, CompetitorMention.competitor == merged)  # fmt: skip
+    insert = INSERTS[session.connection().dialect.name]
+    columns = ["note_id", "competitor", "team_id", "author_id", "created_at"]
+    session.execute(insert(CompetitorMention).from_select(columns, moved).on_conflict_do_nothing())
+    session.execute(
+        delete(CompetitorMention).where(
+            CompetitorMention.team_id == team_id, CompetitorMention.competitor == merged
+        )
+    )
 
 
 def _shown(session: Session, team_id: str, competitor: str) -> str:
@@ -213,15 +255,22 @@ def _shown(session: Session, team_id: str, competitor: str) -> str:
 
 
 # ---- reading ---------------------------------------------------------------------------
-def competitor_for(db: Database, team_id: str, name: str) -> tuple[str, str] | None:
-    """(competitor, how it is shown) that `name` counts for, or None when nobody named it."""
+def competitor_for(db: Database, team_id: str, name: str) -> KnownCompetitor | None:
+    """The competitor `name` counts for, or None when nobody named it."""
     with db.session() as session:
         competitor = session.scalar(
             select(CompetitorTerm.competitor).where(
                 CompetitorTerm.team_id == team_id, CompetitorTerm.term == normalise(name)
             )
         )
-        return None if competitor is None else (competitor, _shown(session, team_id, competitor))
+        if competitor is None:
+            return None
+        terms = session.scalars(
+            select(CompetitorTerm.term).where(
+                CompetitorTerm.team_id == team_id, CompetitorTerm.competitor == competitor
+            )
+        )
+        return KnownCompetitor(competitor, _shown(session, team_id, competitor), sorted(terms))
 
 
 def all_terms(db: Database, team_id: str) -> list[str]:
@@ -231,39 +280,32 @@ def all_terms(db: Database, team_id: str) -> list[str]:
         )
 
 
-def _terms_of(team_id: str, competitor: str):
-    return select(CompetitorTerm.term).where(
-        CompetitorTerm.team_id == team_id, CompetitorTerm.competitor == competitor
-    )
-
-
-def note_counts(db: Database, team_id: str, competitor: str, since: list[datetime]) -> list[int]:
+def note_counts(
+    db: Database, team_id: str, competitor: KnownCompetitor, since: list[datetime]
+) -> list[int]:
     """How many notes named the competitor since each instant (oldest instant first)."""
-    counts = [
-        func.count(distinct(CompetitorMention.note_id)).filter(CompetitorMention.created_at >= s)
-        for s in since
-    ]
+    counts = [func.count().filter(CompetitorMention.created_at >= s) for s in since]
     with db.session() as session:
         row = session.execute(
             select(*counts).where(
                 CompetitorMention.team_id == team_id,
-                CompetitorMention.term.in_(_terms_of(team_id, competitor)),
+                CompetitorMention.competitor == competitor.name,
                 CompetitorMention.created_at >= min(since),
             )
         ).one()
     return list(row)
 
 
-def _answers_naming(team_id: str, competitor: str) -> list[ColumnElement[bool]]:
+def _answers_naming(team_id: str, competitor: KnownCompetitor) -> list[ColumnElement[bool]]:
     return [
         DealAnswer.team_id == team_id,
-        answer_term().in_(_terms_of(team_id, competitor)),
+        answer_term().in_(competitor.terms),
         DealClosure.superseded_at.is_(None),
     ]
 
 
 def deal_tallies(
-    db: Database, team_id: str, competitor: str, since: list[datetime]
+    db: Database, team_id: str, competitor: KnownCompetitor, since: list[datetime]
 ) -> list[DealTally]:
     """Deals won against and lost to the competitor, closed since each instant."""
     columns = [
@@ -281,7 +323,9 @@ def deal_tallies(
     return [DealTally(won=row[i], lost=row[i + 1]) for i in range(0, len(row), 2)]
 
 
-def latest_quotes(db: Database, team_id: str, competitor: str, limit: int) -> list[Quote]:
+def latest_quotes(
+    db: Database, team_id: str, competitor: KnownCompetitor, limit: int
+) -> list[Quote]:
     """The customer's words from win/loss answers first, newest first, then from notes."""
     with db.session() as session:
         answers = session.execute(
@@ -301,31 +345,29 @@ def latest_quotes(db: Database, team_id: str, competitor: str, limit: int) -> li
             select(CompetitorMention.note_id)
             .where(
                 CompetitorMention.team_id == team_id,
-                CompetitorMention.term.in_(_terms_of(team_id, competitor)),
+                CompetitorMention.competitor == competitor.name,
             )
             .order_by(CompetitorMention.created_at.desc())
-            .limit(limit * 3)  # a note naming two terms of one competitor appears twice
         )
         notes = session.execute(
             select(FieldNote.text, FieldNote.author_id, FieldNote.created_at, FieldNote.account)
-            .where(FieldNote.id.in_(latest))
+            .where(FieldNote.id.in_(latest.limit(limit - len(quotes))))
             .order_by(FieldNote.created_at.desc(), FieldNote.id.desc())
-            .limit(limit - len(quotes))
         ).all()
     return quotes + [Quote(text, by, at, account, False) for text, by, at, account in notes]
 
 
 def top_reps(
-    db: Database, team_id: str, competitor: str, since: datetime, limit: int
+    db: Database, team_id: str, competitor: KnownCompetitor, since: datetime, limit: int
 ) -> list[tuple[str, int]]:
     """Who heard about the competitor most since `since`: their notes and answers naming it."""
     heard: dict[str, int] = {}
     with db.session() as session:
         from_notes = session.execute(
-            select(CompetitorMention.author_id, func.count(distinct(CompetitorMention.note_id)))
+            select(CompetitorMention.author_id, func.count())
             .where(
                 CompetitorMention.team_id == team_id,
-                CompetitorMention.term.in_(_terms_of(team_id, competitor)),
+                CompetitorMention.competitor == competitor.name,
                 CompetitorMention.created_at >= since,
             )
             .group_by(CompetitorMention.author_id)
@@ -355,14 +397,13 @@ def summaries(db: Database, team_id: str, since: datetime) -> list[CompetitorSum
         )
         notes = dict(
             session.execute(
-                select(CompetitorTerm.competitor, func.count(distinct(CompetitorMention.note_id)))
-                .join(
-                    CompetitorTerm,
-                    (CompetitorTerm.team_id == CompetitorMention.team_id)
-                    & (CompetitorTerm.term == CompetitorMention.term),
+                select(CompetitorMention.competitor, func.count())
+                .where(
+                    CompetitorMention.team_id == team_id,
+                    CompetitorMention.competitor.in_(shown),
+                    CompetitorMention.created_at >= since,
                 )
-                .where(CompetitorMention.team_id == team_id, CompetitorMention.created_at >= since)
-                .group_by(CompetitorTerm.competitor)
+                .group_by(CompetitorMention.competitor)
             ).all()
         )
         deals = session.execute(

@@ -46,16 +46,15 @@ def view(services: Services, team_id: str, name: str) -> CompetitorView | Refusa
             "Say which competitor, e.g. `/fieldnote competitor gong`; "
             "`/fieldnote competitors` lists them all."
         )
-    found = intel.competitor_for(services.db, team_id, name)
-    if found is None:
+    competitor = intel.competitor_for(services.db, team_id, name)
+    if competitor is None:
         return _unknown(services, team_id, name)
-    competitor, shown = found
     now = services.clock()
     since = [now - timedelta(days=days) for days in WINDOWS]
     notes = intel.note_counts(services.db, team_id, competitor, since)
     deals = intel.deal_tallies(services.db, team_id, competitor, since)
     return CompetitorView(
-        shown=shown,
+        shown=competitor.shown,
         windows=[Window(d, n, t) for d, n, t in zip(WINDOWS, notes, deals, strict=True)],
         quotes=intel.latest_quotes(services.db, team_id, competitor, QUOTES),
         reps=intel.top_reps(services.db, team_id, competitor, since[-1], REPS),
@@ -99,8 +98,8 @@ def alias_command(services: Services, team_id: str, user_id: str, text: str) -> 
             f"Those are the same name. Give the other name reps use, e.g. {ALIAS_EXAMPLE}."
         )
     current = intel.competitor_for(services.db, team_id, competitor)
-    if current is not None and current == intel.competitor_for(services.db, team_id, alias):
-        return f"*{escape(names[2])}* already counts for *{escape(current[1])}*."
+    if current is not None and alias in current.terms:
+        return f"*{escape(names[2])}* already counts for *{escape(current.shown)}*."
     shown = intel.add_alias(services.db, team_id, competitor, alias)
     return (
         f":link: *{escape(names[2])}* now counts for *{escape(shown)}*: notes and win/loss "

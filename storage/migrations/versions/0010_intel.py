@@ -47,8 +47,8 @@ GROUP BY team_id, lower(competitor)
 """
 
 MENTIONS = """
-INSERT INTO competitor_mentions (note_id, term, team_id, author_id, created_at)
-SELECT n.id, t.term, n.team_id, n.author_id, n.created_at
+INSERT INTO competitor_mentions (note_id, competitor, team_id, author_id, created_at)
+SELECT n.id, t.competitor, n.team_id, n.author_id, n.created_at
 FROM field_notes n JOIN competitor_terms t ON t.team_id = n.team_id
 WHERE (length(t.term) >= {min_term} AND {position}(lower(n.text), t.term) > 0)
    OR EXISTS (
@@ -72,7 +72,7 @@ def upgrade() -> None:
     op.create_table(
         "competitor_mentions",
         sa.Column("note_id", sa.Integer(), nullable=False),
-        sa.Column("term", sa.String(100), nullable=False),
+        sa.Column("competitor", sa.String(100), nullable=False),
         sa.Column("team_id", sa.String(32), nullable=False),
         sa.Column("author_id", sa.String(32), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -82,12 +82,12 @@ def upgrade() -> None:
             name="fk_competitor_mentions_note_id_field_notes",
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("note_id", "term", name="pk_competitor_mentions"),
+        sa.PrimaryKeyConstraint("note_id", "competitor", name="pk_competitor_mentions"),
     )
     op.create_index(
-        "ix_competitor_mentions_team_term_created",
+        "ix_competitor_mentions_team_competitor_created",
         "competitor_mentions",
-        ["team_id", "term", "created_at"],
+        ["team_id", "competitor", "created_at", "note_id", "author_id"],
     )
     op.create_index(
         "ix_deal_answers_team_competitor",
