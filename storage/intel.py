@@ -5,7 +5,8 @@ Finding "gong" in the text of a million notes is a scan, so mentions are indexed
 note is saved: each note gets one `competitor_mentions` row per competitor it names (by
 its `#competitor:<name>` tags, or a known name or alias in its text). A term first seen
 (a new tag, a competitor named in a win/loss answer, an admin's alias) is looked up once
-in the notes already stored. An alias is a term that points at another competitor;
+in the notes already stored: at once for answers and aliases, by the next scheduler tick
+for a tag, since that scan (seconds at a million notes) must not hold up a `/fieldnote` ack. An alias is a term that points at another competitor;
 adding one moves what was said under the alias to that competitor, so a count of rows
 is a count of notes.
 """
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     ForeignKey,
     Index,
@@ -51,6 +53,8 @@ class CompetitorTerm(Base):
     term: Mapped[str] = mapped_column(String(100), primary_key=True)  # lower-cased
     competitor: Mapped[str] = mapped_column(String(100))  # the term it counts for
     shown: Mapped[str] = mapped_column(String(100))  # as first written
+    # False until the notes stored before the term was seen have been searched for it.
+    indexed: Mapped[bool] = mapped_column(Boolean)
 
 
 class CompetitorMention(Base):
@@ -130,7 +134,8 @@ def add_note_with_mentions(db: Database, new: NewNote) -> FieldNote:
         session.add(note)
         session.flush()
         tagged = [tag[len(COMPETITOR_TAG) :] for tag in new.tags if tag.startswith(COMPETITOR_TAG)]
-        learn_terms_in(session, new.team_id, [(term, term) for term in tagged if term])
+        new_terms = [(term, term) for term in tagged if term]
+        learn_terms_in(session, new.team_id, new_terms, index_now=False)
         lowered = new.text.lower()
         known = session.execute(
             select(CompetitorTerm.term, CompetitorTerm.competitor).where(
@@ -151,30 +156,54 @@ def learn_terms(db: Database, team_id: str, names: Iterable[str]) -> None:
     with db.session() as session:
         # As `answer_term` reads an answer's name (stored trimmed): lower-cased.
         terms = [(name.strip().lower(), name.strip()) for name in names]
-        learn_terms_in(
-            session, team_id, [(term, shown) for term, shown in terms if len(term) <= 100]
-        )
+        known = [(term, shown) for term, shown in terms if len(term) <= 100]
+        learn_terms_in(session, team_id, known, index_now=True)
 
 
-def learn_terms_in(session: Session, team_id: str, terms: list[tuple[str, str]]) -> None:
+def learn_terms_in(
+    session: Session, team_id: str, terms: list[tuple[str, str]], *, index_now: bool
+) -> None:
     """Add each new (term, shown) as a competitor of its own, and index the stored notes
-    that already name it (a scan, once per new term)."""
+    that already name it (a scan, once per new term) now or, with `index_now` False, at
+    the next `index_new_terms`."""
     insert = INSERTS[session.connection().dialect.name]
     for term, shown in terms:
         if not term:
             continue
+        values = {"competitor": term, "shown": shown[:100], "indexed": index_now}
         added = session.execute(
             insert(CompetitorTerm)
-            .values(team_id=team_id, term=term, competitor=term, shown=shown[:100])
+            .values(team_id=team_id, term=term, **values)
             .on_conflict_do_nothing()
             .returning(CompetitorTerm.term)
         ).scalar()
-        if added is not None:
+        if added is not None and index_now:
             _index_stored_notes(session, team_id, term)
 
 
+def index_new_terms(db: Database, limit: int = 10) -> int:
+    """Search the stored notes for terms first seen in a note's tag; how many were done.
+    Processes that run it together only repeat work: each insert skips what is there."""
+    with db.session() as session:
+        pending = session.execute(
+            select(CompetitorTerm.team_id, CompetitorTerm.term)
+            .where(CompetitorTerm.indexed.is_(False))
+            .limit(limit)
+        ).all()
+    for team_id, term in pending:
+        with db.session() as session:
+            _index_stored_notes(session, team_id, term)
+            session.execute(
+                update(CompetitorTerm)
+                .where(CompetitorTerm.team_id == team_id, CompetitorTerm.term == term)
+                .values(indexed=True)
+            )
+    return len(pending)
+
+
 def _index_stored_notes(session: Session, team_id: str, term: str) -> None:
-    """Mentions of a new term, which is still a competitor of its own."""
+    """The stored notes naming `term`, as mentions of the competitor it counts for now."""
+    competitor = _competitor_of(session, team_id, term)
     tagged = select(FieldNoteTag.note_id).where(
         FieldNoteTag.team_id == team_id, FieldNoteTag.tag == COMPETITOR_TAG + term
     )
@@ -182,7 +211,7 @@ def _index_stored_notes(session: Session, team_id: str, term: str) -> None:
     if len(term) >= MIN_TEXT_TERM:
         names = or_(names, func.lower(FieldNote.text).contains(term, autoescape=True))
     rows = select(
-        FieldNote.id, literal(term, String), FieldNote.team_id, FieldNote.author_id,
+        FieldNote.id, literal(competitor, String), FieldNote.team_id, FieldNote.author_id,
         FieldNote.created_at,
     ).where(FieldNote.team_id == team_id, names)  # fmt: skip
     insert = INSERTS[session.connection().dialect.name]
@@ -210,7 +239,8 @@ def add_alias(db: Database, team_id: str, competitor: str, alias: str) -> str:
     """Make `alias` count for `competitor`, with everything that counted for the alias's
     competitor before (its other names, its mentions); returns how the competitor is shown."""
     with db.session() as session:
-        learn_terms_in(session, team_id, [(competitor, competitor), (alias, alias)])
+        names = [(competitor, competitor), (alias, alias)]
+        learn_terms_in(session, team_id, names, index_now=True)
         target, merged = (_competitor_of(session, team_id, term) for term in (competitor, alias))
         if merged != target:
             _merge(session, team_id, merged, target)
@@ -387,14 +417,13 @@ def summaries(db: Database, team_id: str, since: datetime) -> list[CompetitorSum
     """Every competitor the field named, with its notes and deals since `since`, most
     mentioned first."""
     with db.session() as session:
-        shown = dict(
-            session.execute(
-                select(CompetitorTerm.term, CompetitorTerm.shown).where(
-                    CompetitorTerm.team_id == team_id,
-                    CompetitorTerm.term == CompetitorTerm.competitor,
-                )
-            ).all()
-        )
+        terms = session.execute(
+            select(CompetitorTerm.term, CompetitorTerm.competitor, CompetitorTerm.shown).where(
+                CompetitorTerm.team_id == team_id
+            )
+        ).all()
+        competitor_of = {term: competitor for term, competitor, _ in terms}
+        shown = {term: label for term, competitor, label in terms if term == competitor}
         notes = dict(
             session.execute(
                 select(CompetitorMention.competitor, func.count())
@@ -406,25 +435,23 @@ def summaries(db: Database, team_id: str, since: datetime) -> list[CompetitorSum
                 .group_by(CompetitorMention.competitor)
             ).all()
         )
-        deals = session.execute(
-            select(CompetitorTerm.competitor, DealClosure.outcome, func.count())
+        # By term through the answers' index (a join on the terms would read every answer).
+        by_term = session.execute(
+            select(answer_term(), DealClosure.outcome, func.count())
             .select_from(DealAnswer)
             .join(DealClosure, DealAnswer.closure_id == DealClosure.id)
-            .join(
-                CompetitorTerm,
-                (CompetitorTerm.team_id == DealAnswer.team_id)
-                & (CompetitorTerm.term == answer_term()),
-            )
             .where(
                 DealAnswer.team_id == team_id,
+                answer_term().in_(competitor_of),
                 DealClosure.superseded_at.is_(None),
                 DealClosure.closed_at >= since,
             )
-            .group_by(CompetitorTerm.competitor, DealClosure.outcome)
+            .group_by(answer_term(), DealClosure.outcome)
         ).all()
     tallies: dict[str, dict[str, int]] = {}
-    for competitor, outcome, count in deals:
-        tallies.setdefault(competitor, {})[outcome] = count
+    for term, outcome, count in by_term:
+        outcomes = tallies.setdefault(competitor_of[term], {})
+        outcomes[outcome] = outcomes.get(outcome, 0) + count
     found = [
         CompetitorSummary(
             name=name,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.refusals import Refusal
 from bot.services import Services
@@ -71,6 +71,11 @@ def _unknown(services: Services, team_id: str, name: str) -> Refusal:
         f"(as `#competitor:{escape(intel.normalise(name)[:40])}` or in a win/loss answer).{hint} "
         "`/fieldnote competitors` lists the competitors they did mention."
     )
+
+
+def index_new_terms(services: Services, now: datetime) -> None:
+    """Scheduled: notes stored before a competitor's first tag start counting for it."""
+    intel.index_new_terms(services.db)
 
 
 def overview(services: Services, team_id: str) -> list[CompetitorSummary]:

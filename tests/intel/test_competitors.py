@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.runtime.scheduler import run_tick
 from storage import deals
 from tests.support.bot import ADMIN, OTHER_REP, REP, START, RunningBot
 from tests.support.deals import ACME, send_deal, settle, submit_answer
@@ -106,6 +107,14 @@ def test_a_competitor_first_named_in_an_answer_finds_older_notes_naming_it(
     bot.fake.wait_for("chat.update")
     shown = text_of(fieldnote(bot, "competitor outreach"))
     assert "*Last 30 days:* 1 note · lost 1 to them" in shown
+
+
+def test_a_first_tag_counts_older_notes_from_the_next_tick(bot: RunningBot) -> None:
+    fieldnote(bot, "[Acme] asked whether we integrate with Salesloft")
+    fieldnote(bot, "[Acme] Salesloft is cheaper #competitor:salesloft")  # no scan in the ack
+    assert "*Last 30 days:* 1 note" in text_of(fieldnote(bot, "competitor salesloft"))
+    run_tick(bot.services, bot.clock.now)
+    assert "*Last 30 days:* 2 notes" in text_of(fieldnote(bot, "competitor salesloft"))
 
 
 def test_the_list_puts_the_most_mentioned_first_with_win_rates(bot: RunningBot) -> None:

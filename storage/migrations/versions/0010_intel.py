@@ -28,16 +28,16 @@ depends_on: str | Sequence[str] | None = None
 MIN_TEXT_TERM = 3
 
 TERMS_FROM_TAGS = """
-INSERT INTO competitor_terms (team_id, term, competitor, shown)
-SELECT team_id, substr(tag, 12, 100), substr(tag, 12, 100), substr(tag, 12, 100)
+INSERT INTO competitor_terms (team_id, term, competitor, shown, indexed)
+SELECT team_id, substr(tag, 12, 100), substr(tag, 12, 100), substr(tag, 12, 100), true
 FROM field_note_tags
 WHERE tag LIKE 'competitor:%' AND length(tag) > 11
 GROUP BY team_id, substr(tag, 12, 100)
 """
 
 TERMS_FROM_ANSWERS = """
-INSERT INTO competitor_terms (team_id, term, competitor, shown)
-SELECT team_id, lower(competitor), lower(competitor), min(competitor)
+INSERT INTO competitor_terms (team_id, term, competitor, shown, indexed)
+SELECT team_id, lower(competitor), lower(competitor), min(competitor), true
 FROM deal_answers a
 WHERE competitor IS NOT NULL AND competitor <> '' AND length(competitor) <= 100
   AND NOT EXISTS (
@@ -64,6 +64,7 @@ def upgrade() -> None:
         sa.Column("term", sa.String(100), nullable=False),
         sa.Column("competitor", sa.String(100), nullable=False),
         sa.Column("shown", sa.String(100), nullable=False),
+        sa.Column("indexed", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("team_id", "term", name="pk_competitor_terms"),
     )
     op.create_index(
