@@ -30,6 +30,7 @@ QUESTION_BLOCK = "question"
 MAX_BUTTONS = 25  # an actions block's limit
 LISTED = 40  # competitors in `/fieldnote competitors`, inside a message's 50 blocks
 QUOTE_CHARS = 300
+NAMED = 50  # reps named per line of a message's status
 
 PERSPECTIVE_HELP = """• `/perspective competitor alias gong gong.io` — count another name reps use for a competitor (admins)
 • `/perspective message "<title>" <text>` — DM every rep on a team, who answer *Got it* or ask a question (admins and marketers)
@@ -182,4 +183,7 @@ def status(message: FieldMessage, copies: list[FieldMessageRecipient]) -> Blocks
 
 
 def _people(user_ids: list[str]) -> str:
-    return ", ".join(map(mrkdwn.user, user_ids)) or "nobody"
+    """Mentions, at most `NAMED` of them, so three lists fit one section's 3,000 characters."""
+    named = ", ".join(map(mrkdwn.user, user_ids[:NAMED])) or "nobody"
+    more = len(user_ids) - NAMED
+    return named + (f" and {more} more" if more > 0 else "")

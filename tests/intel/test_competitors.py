@@ -131,6 +131,7 @@ def test_an_unknown_competitor_is_refused_with_a_hint(bot: RunningBot) -> None:
     shown = fieldnote(bot, "competitor gongg")["text"]
     assert "Nobody in the field has mentioned *gongg*" in shown
     assert "Did you mean `gong`?" in shown
+    assert "Say which competitor" in fieldnote(bot, "competitor")["text"]
     assert "competitor <name>" in fieldnote(bot, "help")["text"]
 
 
