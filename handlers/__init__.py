@@ -5,7 +5,17 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import deals, digests, fieldnotes, home, perspective, promises, rollouts, teams
+from handlers import (
+    deals,
+    digests,
+    fieldnotes,
+    home,
+    intel,
+    perspective,
+    promises,
+    rollouts,
+    teams,
+)
 
 
 def register_all(app: App, services: Services) -> None:
@@ -14,6 +24,7 @@ def register_all(app: App, services: Services) -> None:
     fieldnotes.register(app, services)
     digests.register(app, services)
     home.register(app, services)
+    intel.register(app, services)
     perspective.register(app, services)
     promises.register(app, services)
     rollouts.register(app, services)

@@ -14,6 +14,7 @@ from bot.deals import blocks as render
 from bot.deals import commands as deal_commands
 from bot.deals import winloss
 from bot.home import compose_home
+from bot.intel.blocks import competitor_buttons
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.blocks import input_value, section, selected_user
@@ -24,6 +25,7 @@ from handlers.common import (
     apologise_on_error,
     post_privately,
     pressed_on_home,
+    respond_blocks,
     save_before_closing,
     tell,
     with_services,
@@ -39,11 +41,10 @@ def deal_command(services: Services, command: dict[str, Any], text: str, respond
             reply = deal_commands.record_from_slack(services, team, user, word.lower(), rest)
         case "stats":
             days = deal_commands.read_period(rest)
-            reply = (
-                days
-                if isinstance(days, Refusal)
-                else deal_commands.describe_stats(deal_commands.stats(services, team, days))
-            )
+            if not isinstance(days, Refusal):
+                _show_stats(respond, deal_commands.stats(services, team, days))
+                return
+            reply = days
         case "unassigned":
             reply = deal_commands.list_unassigned(services, team, user)
         case "assign":
@@ -134,6 +135,13 @@ def confirm_assign_form(
     text = deal_commands.assigned_text(deal, owner)
     channel = json.loads(view.get("private_metadata") or "{}").get("channel")
     post_privately(client, channel, body["user"]["id"], [section(text)], text)
+
+
+def _show_stats(respond: Respond, report: deal_commands.Stats) -> None:
+    """The stats, with a *Competitor* button for each competitor they name."""
+    names = [name for name, _ in report.competitors]
+    text = deal_commands.describe_stats(report)
+    respond_blocks(respond, [section(text), *competitor_buttons(names)], text)
 
 
 def settings_command(

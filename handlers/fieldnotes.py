@@ -17,6 +17,7 @@ from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.blocks import input_value, selected_option
 from bot.slack.mrkdwn import escape
+from handlers import intel
 from handlers.common import (
     SAVED,
     Answer,
@@ -145,6 +146,10 @@ def answer_command(services: Services, ack: Ack, command: dict[str, Any]) -> Non
             page = fieldnotes.mine(services, team, user)
             empty = f"You have no notes yet. Save one with {fieldnotes.EXAMPLE}."
             answer.blocks(render.note_list("Your notes:", page, empty), "Your notes")
+        case fieldnotes.Competitor(name):
+            intel.answer_competitor(services, answer, team, name)
+        case fieldnotes.Competitors():
+            intel.answer_competitors(services, answer, team)
         case fieldnotes.Delete(note_id):
             deleted = fieldnotes.delete(services, team, user, note_id)
             answer.say(_deleted_text(deleted, note_id))

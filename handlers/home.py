@@ -19,7 +19,10 @@ from bot.refusals import Refusal
 from bot.services import Services
 from bot.teams import roles_of
 from handlers.common import ack_now, apologise_on_error, pressed_on_home, tell, with_services
+from handlers.deals import open_deal_assign_form
 from handlers.digests import HELP_LINES
+from handlers.rollouts import open_rollout_form, open_rollout_move_form
+from handlers.teams import open_team_form
 
 HELP_WORDS = {"help", "?", "hi", "hello"}
 
@@ -33,6 +36,10 @@ def register(app: App, services: Services) -> None:
     app.action(render.ADD_DIGEST_ACTION)(ack=ack_now, lazy=[bind(add_digest_button)])
     app.action(render.REMOVE_DIGEST_ACTION)(ack=ack_now, lazy=[bind(remove_digest_button)])
     app.action(render.WIN_PROMPTS_ACTION)(ack=ack_now, lazy=[bind(win_prompts_button)])
+    app.action(render.TEAM_FORM_ACTION)(ack=ack_now, lazy=[bind(team_form_button)])
+    app.action(render.ROLLOUT_ADD_ACTION)(ack=ack_now, lazy=[bind(rollout_add_button)])
+    app.action(render.ROLLOUT_MOVE_ACTION)(ack=ack_now, lazy=[bind(rollout_move_button)])
+    app.action(render.DEAL_ASSIGN_ACTION)(ack=ack_now, lazy=[bind(deal_assign_button)])
 
 
 @apologise_on_error
@@ -116,6 +123,41 @@ def win_prompts_button(
         return
     set_win_prompts(services, team, action["value"] == "on")
     _republish(services, client, body)
+
+
+@apologise_on_error
+def team_form_button(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    opened = open_team_form(services, client, body["trigger_id"], body["user"]["id"])
+    _tell_refusal(client, body, opened)
+
+
+@apologise_on_error
+def rollout_add_button(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    team, user = body["team"]["id"], body["user"]["id"]
+    _tell_refusal(client, body, open_rollout_form(services, client, body["trigger_id"], team, user))
+
+
+@apologise_on_error
+def rollout_move_button(services: Services, body: dict[str, Any], client: WebClient) -> None:
+    team, user = body["team"]["id"], body["user"]["id"]
+    opened = open_rollout_move_form(services, client, body["trigger_id"], team, user)
+    _tell_refusal(client, body, opened)
+
+
+@apologise_on_error
+def deal_assign_button(
+    services: Services, body: dict[str, Any], action: dict[str, Any], client: WebClient
+) -> None:
+    team, user = body["team"]["id"], body["user"]["id"]
+    deal_ref = int(action["value"]) if action["value"].isdigit() else 0
+    opened = open_deal_assign_form(services, client, body["trigger_id"], team, user, deal_ref)
+    _tell_refusal(client, body, opened)
+
+
+def _tell_refusal(client: WebClient, body: dict[str, Any], opened: Refusal | None) -> None:
+    """A form opened says nothing; a refusal (not an admin, nothing to move) is told."""
+    if opened is not None:
+        tell(client, body, opened.message)
 
 
 def _republish(services: Services, client: WebClient, body: dict[str, Any]) -> None:

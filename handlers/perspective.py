@@ -8,9 +8,10 @@ from typing import Any
 from slack_bolt import App, Respond
 
 from bot.home.blocks import role_help
+from bot.intel.blocks import PERSPECTIVE_HELP
 from bot.services import Services
 from bot.teams import roles_of
-from handlers import deals, digests
+from handlers import deals, digests, intel
 from handlers.common import ack_now, apologise_on_error, reply, with_services
 from handlers.rollouts import rollout
 from handlers.teams import marketers, team
@@ -25,6 +26,7 @@ HELP = f"""*Perspective set-up* (admins): typed commands are the quick path; alo
 • `/perspective deal assign <number> @owner` — give an unassigned deal its owner; without the owner, the form
 • `/perspective settings win-prompts on|off` — ask about won deals too, or only lost ones
 {digests.HELP_LINES}
+{PERSPECTIVE_HELP}
 • `/perspective help` — this help"""
 
 # A subcommand gets the services, the command payload, the words after the
@@ -53,6 +55,8 @@ def subcommands() -> dict[str, Subcommand]:
         "digest": digests.digest_command,
         "deal": deals.deal_command,
         "settings": deals.settings_command,
+        "competitor": intel.competitor_command,
+        "message": intel.message_command,
     }
 
 

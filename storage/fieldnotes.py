@@ -83,7 +83,15 @@ class SearchPage:
 
 
 def add_note(db: Database, new: NewNote) -> FieldNote:
-    note = FieldNote(
+    note = new_note_row(new)
+    with db.session() as session:
+        session.add(note)
+    return note
+
+
+def new_note_row(new: NewNote) -> FieldNote:
+    """The note and its tags as rows to add, for storage modules that save more alongside."""
+    return FieldNote(
         team_id=new.team_id,
         author_id=new.author_id,
         account=new.account,
@@ -97,9 +105,6 @@ def add_note(db: Database, new: NewNote) -> FieldNote:
             FieldNoteTag(team_id=new.team_id, tag=tag, position=i) for i, tag in enumerate(new.tags)
         ],
     )
-    with db.session() as session:
-        session.add(note)
-    return note
 
 
 def get_note(db: Database, team_id: str, note_id: int) -> FieldNote | None:

@@ -143,3 +143,15 @@ def all_memberships(db: Database, team_id: str) -> list[tuple[str, str]]:
                 .order_by(TeamMembership.manager_id, TeamMembership.rep_id)
             )
         ]
+
+
+def all_reps(db: Database, team_id: str) -> list[str]:
+    """Every rep on a team in the workspace: who hears a message back from marketing."""
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(TeamMembership.rep_id)
+                .where(TeamMembership.team_id == team_id)
+                .order_by(TeamMembership.rep_id)
+            )
+        )

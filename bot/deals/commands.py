@@ -227,10 +227,15 @@ def describe_stats(report: Stats) -> str:
     return "\n".join(lines)
 
 
+def unassigned_deals(services: Services, team_id: str) -> list[stored.Deal]:
+    """The newest deals whose owner is not in Slack, for an admin to assign."""
+    return stored.unassigned(services.db, team_id, UNASSIGNED_LIMIT)
+
+
 def list_unassigned(services: Services, team_id: str, user_id: str) -> str | Refusal:
     if refusal := services.require_admin(user_id, "see unassigned deals"):
         return refusal
-    found = stored.unassigned(services.db, team_id, UNASSIGNED_LIMIT)
+    found = unassigned_deals(services, team_id)
     if not found:
         return "Every deal has a Slack owner. :tada:"
     lines = [

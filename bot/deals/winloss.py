@@ -23,7 +23,7 @@ from bot.foreground import foreground
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack.blocks import Blocks
-from storage import claims, deal_prompts, deals, teams
+from storage import claims, deal_prompts, deals, intel, teams
 from storage.deals import DealClosure, NewAnswer
 
 log = logging.getLogger(__name__)
@@ -318,6 +318,10 @@ def answer(
     errors = check_answer(draft, closure.outcome)
     if errors:
         return Refusal(" ".join(errors.values()))
+    if draft.competitor:
+        # Known before the answer is stored, so the answer always counts for a competitor
+        # (a term without an answer is harmless); notes already naming it count too.
+        intel.learn_terms(services.db, team_id, [draft.competitor])
     stored = deals.add_answer(
         services.db,
         NewAnswer(

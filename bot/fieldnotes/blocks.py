@@ -37,6 +37,8 @@ HELP = f"""*Field notes* — capture what a customer actually said, so marketing
 • `/fieldnote search <words>` — find notes by account, text or tag (newest first)
 • `/fieldnote mine` — your latest notes
 • `/fieldnote delete <number>` — delete one of your notes
+• `/fieldnote competitor <name>` — what the field said about a competitor (30 and 90 days): notes, deals won and lost, customer quotes, who hears most
+• `/fieldnote competitors` — every competitor the field mentioned, most mentioned first, with our win rate
 • `/fieldnote help` — this help"""
 
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, replace
 
 from bot.refusals import Refusal
 from bot.services import Services
-from storage import claims, deals, fieldnotes
+from storage import claims, deals, fieldnotes, intel
 from storage.deals import Deal
 from storage.fieldnotes import FieldNote, NewNote, SearchPage
 
@@ -23,7 +23,7 @@ MAX_TAG_CHARS = 100
 PAGE_SIZE = 10
 RELATED_DEAL_CHOICES = 50
 MAX_OFFERED_CHARS = 2000  # a DM offered back as a note rides in its button's value
-SUBCOMMANDS = ("search", "mine", "delete", "help")
+SUBCOMMANDS = ("search", "mine", "delete", "competitor", "competitors", "help")
 EXAMPLE = (
     "`/fieldnote [Acme Corp] CFO says per-seat pricing kills it vs Gong #pricing #competitor:gong`"
 )
@@ -54,11 +54,21 @@ class Delete:
 
 
 @dataclass(frozen=True)
+class Competitor:
+    name: str
+
+
+@dataclass(frozen=True)
+class Competitors:
+    pass
+
+
+@dataclass(frozen=True)
 class Help:
     pass
 
 
-FieldnoteCommand = Capture | Search | Mine | Delete | Help | Refusal
+FieldnoteCommand = Capture | Search | Mine | Delete | Competitor | Competitors | Help | Refusal
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,10 @@ def read_command(text: str) -> FieldnoteCommand:
         )
     if first == "delete":
         return _delete(rest)
+    if first == "competitors" and not rest:
+        return Competitors()
+    if first == "competitor":
+        return Competitor(" ".join(rest))
     if _looks_like_mistyped_command(words):
         return _unknown_command(words[0])
     return Capture(text)
@@ -125,7 +139,7 @@ def _unknown_command(word: str) -> Refusal:
     hint = f" Did you mean `/fieldnote {guess[0]}`?" if guess else ""
     return Refusal(
         f"`{word[:40]}` isn't a /fieldnote command.{hint} Commands: "
-        "`search <words>`, `mine`, `delete <number>`, `help`. "
+        "`search <words>`, `mine`, `delete <number>`, `competitor <name>`, `competitors`, `help`. "
         f"To save a note, write a sentence, e.g. {EXAMPLE}"
     )
 
@@ -256,7 +270,8 @@ def save_offered(
 
 
 def capture(services: Services, note: NewNote) -> FieldNote:
-    return fieldnotes.add_note(services.db, note)
+    """Saved with the competitors it names, so the competitor view finds it at once."""
+    return intel.add_note_with_mentions(services.db, note)
 
 
 def saved_note(services: Services, team_id: str, note_id: int) -> FieldNote:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from bot.deals.commands import list_unassigned
+from bot.deals.commands import unassigned_deals
 from bot.deals.intake import win_prompts_on
 from bot.digests import subscriptions as digests
 from bot.home import blocks as render
 from bot.home.checklist import setup_checklist
 from bot.promises import rollouts
-from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack.blocks import Block, Blocks, divider, section
+from bot.slack.blocks import Blocks
 from bot.teams import memberships
 
 
@@ -25,19 +24,17 @@ def admin_sections(services: Services, team_id: str, user_id: str) -> Blocks:
         render.team_lines(memberships(services, team_id)),
         "No teams yet — `/perspective team @manager @rep1 @rep2`.",
     )
+    blocks.append(render.team_buttons())
+    known = rollouts.all_rollouts(services, team_id)
     blocks += render.titled(
-        "Rollouts",
-        render.rollout_lines(rollouts.all_rollouts(services, team_id)),
-        f"No rollouts yet — {rollouts.ADD_EXAMPLE}.",
+        "Rollouts", render.rollout_lines(known), f"No rollouts yet — {rollouts.ADD_EXAMPLE}."
     )
-    blocks += [divider(), _unassigned(services, team_id, user_id)]
+    blocks.append(render.rollout_buttons(bool(known)))
+    blocks += render.titled(
+        "Deals without a Slack owner",
+        render.unassigned_rows(unassigned_deals(services, team_id)),
+        "Every deal has a Slack owner. :tada:",
+    )
     return blocks + render.titled(
         "Settings", render.win_prompts(win_prompts_on(services, team_id)), "Nothing to set."
     )
-
-
-def _unassigned(services: Services, team_id: str, user_id: str) -> Block:
-    """The deals `/perspective deal unassigned` lists (titled), or that there are none."""
-    listing = list_unassigned(services, team_id, user_id)
-    text = listing.message if isinstance(listing, Refusal) else listing
-    return section(text[:3000])

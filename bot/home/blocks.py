@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.deals.blocks import deal_title
 from bot.digests.blocks import subscription_line
 from bot.fieldnotes import blocks as notes
 from bot.fieldnotes.blocks import describe, new_note_button
@@ -23,6 +24,7 @@ from bot.slack.blocks import (
     section,
 )
 from bot.teams import ADMIN, MANAGER, MARKETER, REP, Roles
+from storage.deals import Deal
 from storage.digests import DigestSubscription
 from storage.fieldnotes import FieldNote
 from storage.note_uses import MarketerNote, UseCount
@@ -31,6 +33,10 @@ from storage.rollouts import Rollout
 ADD_DIGEST_ACTION = "home_add_digest"
 REMOVE_DIGEST_ACTION = "home_digest_remove"
 WIN_PROMPTS_ACTION = "home_win_prompts"
+TEAM_FORM_ACTION = "home_team_form"
+ROLLOUT_ADD_ACTION = "home_rollout_add"
+ROLLOUT_MOVE_ACTION = "home_rollout_move"
+DEAL_ASSIGN_ACTION = "home_deal_assign"
 WINLOSS_HELP = (
     "*Win/loss* — when one of your deals closes I ask you why it was really won or lost; "
     "one click answers, from the DM or your Home tab."
@@ -216,11 +222,36 @@ def team_lines(memberships: dict[str, list[str]]) -> Blocks:
     return [section("\n".join(lines)[:3000])]
 
 
+def team_buttons() -> Block:
+    return actions(button("Set up a team", TEAM_FORM_ACTION, "team"), block_id="home_teams")
+
+
 def rollout_lines(found: list[Rollout]) -> Blocks:
     if not found:
         return []
     lines = [f"• `{r.key}` {mrkdwn.escape(r.title)} — {day(r.ships_on)}" for r in found]
     return [section("\n".join(lines)[:3000])]
+
+
+def rollout_buttons(any_rollout: bool) -> Block:
+    add = button("Add rollout", ROLLOUT_ADD_ACTION, "add")
+    if not any_rollout:
+        return actions(add, block_id="home_rollouts")
+    return actions(
+        add, button("Move a rollout", ROLLOUT_MOVE_ACTION, "move"), block_id="home_rollouts"
+    )
+
+
+def unassigned_rows(found: list[Deal]) -> Blocks:
+    """Deals whose owner is not in Slack, each with the button that picks one."""
+    return [
+        section(
+            f"*#{deal.id}* {deal_title(deal)} {deal.outcome} — owner "
+            f"`{mrkdwn.escape(deal.owner_email or 'unknown')}` isn't in Slack",
+            accessory=button("Assign", DEAL_ASSIGN_ACTION, str(deal.id)),
+        )
+        for deal in found
+    ]
 
 
 def win_prompts(on: bool) -> Blocks:

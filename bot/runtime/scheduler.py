@@ -16,6 +16,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.deals import winloss
 from bot.digests import posting as digests
+from bot.intel import competitors
+from bot.intel import messages as field_messages
 from bot.promises import nudges, reminders, rollouts
 from bot.runtime.slack_events import forget_old_events
 from bot.services import Services
@@ -40,6 +42,9 @@ def scheduled_jobs() -> list[tuple[str, Job]]:
         ("win/loss prompts", winloss.send_unsent_prompts),
         ("win/loss reminders", winloss.send_due_reminders),
         ("manager nudges", nudges.nudge_job),
+        ("competitor mentions in older notes", competitors.index_new_terms),
+        ("messages to the field", field_messages.send_undelivered),
+        ("message reminders", field_messages.send_due_reminders),
         ("digests", digests.run_due),
         ("forget handled Slack events", forget_old_events),
     ]

@@ -22,7 +22,7 @@ EMOJI = {
     "moneybag": "💰", "mag": "🔍", "lock": "🔒", "house_with_garden": "🏡", "hourglass": "⌛",
     "face_with_thermometer": "🤒", "desert_island": "🏝️", "busts_in_silhouette": "👥",
     "beach_with_umbrella": "🏖️", "arrows_counterclockwise": "🔄", "airplane": "✈️",
-    "bar_chart": "📊", "bulb": "💡", "bell": "🔔", "eyes": "👀", "pushpin": "📌",
+    "bar_chart": "📊", "mega": "📣", "bulb": "💡", "bell": "🔔", "eyes": "👀", "pushpin": "📌",
 }  # fmt: skip
 SPECIAL = re.compile(
     r"<(?:#([CGD][A-Z0-9]+)(?:\|([^>]*))?|!date\^[^|>]*\|([^>]*)|!(\w+)(?:\|[^>]*)?)>"

@@ -292,7 +292,10 @@ class FakeSlack:
         if not cursor.isdigit():
             raise SlackError("invalid_cursor")
         start = int(cursor)
-        end = start + int(args.get("limit") or 100)
+        limit = int(args.get("limit") or 100)
+        if not 0 < limit <= 1000:
+            raise SlackError("invalid_limit")
+        end = start + limit
         more = str(end) if end < len(members) else ""
         return {"members": members[start:end], "response_metadata": {"next_cursor": more}}
 

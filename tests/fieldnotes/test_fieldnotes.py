@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from storage import fieldnotes
+from storage import fieldnotes, intel
 from tests.support.bot import ADMIN, OTHER_REP, REP, TEAM, RunningBot
 from tests.support.deals import ACME, send_deal, settle
 from tests.support.fieldnotes import fieldnote
@@ -202,7 +202,7 @@ def test_a_form_the_database_cannot_take_stays_open_with_the_note_in_it(
     def database_down(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(fieldnotes, "add_note", database_down)
+    monkeypatch.setattr(intel, "add_note_with_mentions", database_down)
     reply = bot.slack.view_submission("fieldnote_modal", {"note": "Budget frozen"})
     assert reply.status == 200
     assert reply.json()["response_action"] == "errors"

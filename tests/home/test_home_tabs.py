@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage import digests, note_uses, teams, workspace_settings
+from storage import deals, digests, note_uses, teams, workspace_settings
 from tests.support.bot import ADMIN, MANAGER, REP, TEAM, RunningBot
+from tests.support.deals import ACME, send_deal, settle
 from tests.support.digests import MARKETER, MARKETING, add_note, subscribe
 from tests.support.home import HOME_VIEW, dms_to, open_home, published_home
 from tests.support.messages import view_of
@@ -135,3 +136,33 @@ def test_the_homes_buttons_open_the_note_and_promise_forms(bot: RunningBot) -> N
     bot.slack.block_action("home_new_promise", "new", view=HOME_VIEW)
     promise_form = view_of(bot.fake.wait_for("views.open", 2)[1])
     assert promise_form["callback_id"] == "promise_modal"
+
+
+def test_the_admins_home_opens_the_team_rollout_and_assignment_forms(bot: RunningBot) -> None:
+    assert (
+        send_deal(bot, {**ACME, "owner_slack_id": None, "owner_email": "ghost@acme.com"}).status
+        == 200
+    )
+    settle(bot)
+    [deal] = deals.unassigned(bot.db, TEAM, 10)
+    home = open_home(bot, ADMIN)
+    assert '"home_team_form"' in home and '"home_rollout_add"' in home
+    assert '"home_rollout_move"' not in home, "nothing to move before a rollout exists"
+    assert f"*#{deal.id}*" in home and "ghost@acme.com" in home
+
+    presses = [
+        ("home_team_form", "team"),
+        ("home_rollout_add", "add"),
+        ("home_deal_assign", str(deal.id)),
+    ]
+    for count, (action, value) in enumerate(presses, start=1):
+        bot.slack.block_action(action, value, user=ADMIN, view=HOME_VIEW)
+        bot.fake.wait_for("views.open", count)
+    opened = [view_of(call)["callback_id"] for call in bot.fake.calls_to("views.open")]
+    assert opened == ["team_form", "rollout_add_form", "deal_assign_form"]
+
+
+def test_a_rep_pressing_a_stale_set_up_button_is_told_who_may(bot: RunningBot) -> None:
+    bot.slack.block_action("home_team_form", "team", user=REP, view=HOME_VIEW)
+    [told] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == REP)
+    assert "admin" in told["text"] and bot.fake.calls_to("views.open") == []

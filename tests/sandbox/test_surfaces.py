@@ -44,6 +44,7 @@ SURFACES: dict[str, str] = {
     "bot.promises.blocks.rollout_move_form": "/perspective rollout move\ncancel",
     "bot.deals.blocks.assign_form": 'webhook deal {"deal_id": "d0", "name": "Initech", "outcome": "lost", "owner_email": "nobody@example.com"}\n/perspective deal assign 1\ncancel',
     "bot.home.blocks.checklist_blocks": "home",
+    "bot.home.blocks.unassigned_rows": "",
     "bot.home.blocks.digest_rows": "",
     "bot.home.blocks.team_lines": "",
     "bot.home.blocks.rollout_lines": "",
@@ -69,26 +70,50 @@ SURFACES: dict[str, str] = {
     "bot.deals.blocks.reminder": 'webhook deal {"deal_id": "d2", "name": "Globex", "outcome": "lost", "owner_email": "erin@example.com"}\ntick +1d',
     "bot.deals.blocks.team_waiting": "tick +2d\ntick +1d",
     "bot.deals.blocks.manager_reminder": "click Remind them",
+    "bot.intel.blocks.competitor_list": "as alice\n/fieldnote [Acme] Gong demoed call scoring #competitor:gong\n/fieldnote competitors",
+    "bot.intel.blocks.competitor_view": "click Competitor: gong",
+    "bot.intel.blocks.field_message": 'as dana\n/perspective message "Gong pricing" They discount 20% for two years',
+    "bot.intel.blocks.status": "/perspective message status",
+    "bot.intel.blocks.acknowledged": "as alice\nclick Got it",
+    "bot.intel.blocks.question_modal": "as erin\nclick I have a question",
+    "bot.intel.blocks.question_for_sender": "set Your question: How big a discount may we give?\nsubmit",
+    "bot.intel.blocks.reminder": 'as dana\n/perspective message "SSO" It ships in January\ntick +1d\ntick +2d',
 }
 # Pieces of the surfaces above, or words they share; never shown on their own.
 PARTS = {
-    "bot.deals.blocks." + name
-    for name in ("deal_title", "money", "question", "reason_buttons", "reason_label")
-} | {"bot.deals.blocks.reasons_for", "bot.deals.blocks.remind_button"} | {
-    "bot.digests.blocks." + name
-    for name in ("delivery_text", "note_actions", "note_block", "note_quote", "text_sections")
-} | {
-    "bot.fieldnotes.blocks." + name for name in ("describe", "new_note_button", "source")
-} | {
-    "bot.home.blocks." + name
-    for name in ("add_digest_button", "home_buttons", "titled", "welcome_buttons")
-} | {
-    "bot.promises.blocks." + name
-    for name in (
-        "due", "handle", "history", "how_soon", "new_promise_button", "promise_buttons",
-        "rollout_select", "status_line",
-    )
-}  # fmt: skip
+    "bot.deals.blocks.deal_title",
+    "bot.deals.blocks.money",
+    "bot.deals.blocks.question",
+    "bot.deals.blocks.reason_buttons",
+    "bot.deals.blocks.reason_label",
+    "bot.deals.blocks.reasons_for",
+    "bot.deals.blocks.remind_button",
+    "bot.digests.blocks.delivery_text",
+    "bot.digests.blocks.note_actions",
+    "bot.digests.blocks.note_block",
+    "bot.digests.blocks.note_quote",
+    "bot.digests.blocks.text_sections",
+    "bot.fieldnotes.blocks.describe",
+    "bot.fieldnotes.blocks.new_note_button",
+    "bot.fieldnotes.blocks.source",
+    "bot.home.blocks.add_digest_button",
+    "bot.home.blocks.home_buttons",
+    "bot.home.blocks.rollout_buttons",
+    "bot.home.blocks.team_buttons",
+    "bot.home.blocks.titled",
+    "bot.home.blocks.welcome_buttons",
+    "bot.intel.blocks.competitor_button",
+    "bot.intel.blocks.competitor_buttons",
+    "bot.intel.blocks.win_rate_text",
+    "bot.promises.blocks.due",
+    "bot.promises.blocks.handle",
+    "bot.promises.blocks.history",
+    "bot.promises.blocks.how_soon",
+    "bot.promises.blocks.new_promise_button",
+    "bot.promises.blocks.promise_buttons",
+    "bot.promises.blocks.rollout_select",
+    "bot.promises.blocks.status_line",
+}
 # Surfaces composed outside a blocks module.
 COMPOSED = {
     "bot.home.compose_home",
