@@ -48,27 +48,65 @@ def deliver_once(
     """
     if not claimed and not claims.claim_once(services.db, team_id, key, now):
         return False
+    done = finish or (lambda result: claims.complete(services.db, key, now, result))  # type: ignore[arg-type]
+    return _send_claimed(services, team_id, [key], now, send, done)
+
+
+def deliver_together(
+    services: Services,
+    team_id: str,
+    keys: list[str],
+    now: datetime,
+    send: Callable[[list[int]], Sent],
+    finish: Callable[[list[int], Sent], None],
+) -> list[int]:
+    """Claim each key and send one message for the ones this call won (their positions in
+    `keys`), then `finish` records each done; returns those positions, [] when nothing was
+    sent. A rep with three promises due tomorrow gets one reminder, not three, and each
+    promise is still reminded exactly once however many processes tick."""
+    won = [i for i, key in enumerate(keys) if claims.claim_once(services.db, team_id, key, now)]
+    if not won:
+        return []
+    claimed = [keys[i] for i in won]
+    sent = _send_claimed(
+        services, team_id, claimed, now, lambda: send(won), lambda result: finish(won, result)
+    )
+    return won if sent else []
+
+
+def _send_claimed(
+    services: Services,
+    team_id: str,
+    keys: list[str],
+    now: datetime,
+    send: Callable[[], Sent],
+    finish: Callable[[Sent], None],
+) -> bool:
+    """Send what `keys` were claimed for; a failure gives the claims back (or holds them
+    for a 429's Retry-After) for a later tick."""
     started = time.perf_counter()
     try:
         result = send()
     except SEND_ERRORS as error:
         wait = _retry_after(error)
         if wait is None:
-            claims.release(services.db, key)
+            claims.release(services.db, *keys)
         else:
-            claims.hold_until(services.db, key, now + wait)
+            for key in keys:
+                claims.hold_until(services.db, key, now + wait)
         log.warning(
-            "sending %s (team %s) failed, will retry on a later tick: %s", key, team_id, error
-        )
+            "sending %s (team %s) failed, will retry on a later tick: %s",
+            ", ".join(keys), team_id, error,
+        )  # fmt: skip
         return False
     except Exception:
-        claims.release(services.db, key)
+        claims.release(services.db, *keys)
         raise
-    if finish is None:
-        claims.complete(services.db, key, now, result)  # type: ignore[arg-type]
-    else:
-        finish(result)
-    log.info("sent %s (team %s) in %.0f ms", key, team_id, (time.perf_counter() - started) * 1000)
+    finish(result)
+    log.info(
+        "sent %s (team %s) in %.0f ms",
+        ", ".join(keys), team_id, (time.perf_counter() - started) * 1000,
+    )  # fmt: skip
     return True
 
 

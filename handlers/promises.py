@@ -419,7 +419,13 @@ def _origin(body: dict[str, Any], promise_id: int) -> Origin:
         return Origin(promise_id, home=True)
     if container.get("is_ephemeral"):
         return Origin(promise_id, response_url=body.get("response_url"))
-    return Origin(promise_id, channel=container.get("channel_id"), ts=container.get("message_ts"))
+    shown = render.promise_ids_in((body.get("message") or {}).get("blocks") or [])
+    return Origin(
+        promise_id,
+        channel=container.get("channel_id"),
+        ts=container.get("message_ts"),
+        shown=tuple(shown) if len(shown) > 1 else (),
+    )
 
 
 def _show(
@@ -437,7 +443,7 @@ def _show(
         if origin.home:
             _publish_home(services, client, team, user)
         return
-    blocks, text = render.outcome(result, note), f"Promise #{result.id} updated"
+    blocks, text = _answered(services, team, user, origin, result, note)
     if origin.home:
         _publish_home(services, client, team, user)
     elif origin.response_url:
@@ -446,6 +452,19 @@ def _show(
         client.chat_update(channel=origin.channel, ts=origin.ts, blocks=blocks, text=text)
     else:
         send_dm(services, user, blocks, text)
+
+
+def _answered(
+    services: Services, team: str, user: str, origin: Origin, result: Promise, note: str
+) -> tuple[Blocks, str]:
+    """The pressed message as it reads now: the promise's outcome, or in a reminder of
+    several promises, that outcome in its place and the others still to answer."""
+    text = f"Promise #{result.id} updated"
+    if not origin.shown:
+        return render.outcome(result, note), text
+    shown = promises.shown_promises(services, team, list(origin.shown))
+    today = rollouts.today_for(services, user)
+    return render.reminders_after_answer(shown, today, result, note), text
 
 
 def _publish_home(services: Services, client: WebClient, team: str, user: str) -> None:

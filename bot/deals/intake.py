@@ -12,7 +12,6 @@ import csv
 import itertools
 import logging
 import re
-import threading
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -206,28 +205,6 @@ def _closed_at(data: Mapping[str, Any]) -> datetime | None:
     return closed.replace(tzinfo=UTC) if closed.tzinfo is None else closed.astimezone(UTC)
 
 
-class Workspace:
-    """The workspace this bot serves, asked of Slack (`auth.test`) once per process.
-
-    Webhooks and CSV files come from a CRM that knows nothing of Slack teams; a
-    deployment serves one workspace, so its deals belong to it unless the sender
-    names another `team_id` explicitly.
-    """
-
-    def __init__(self) -> None:
-        self._team_id: str | None = None
-        self._lock = threading.Lock()
-
-    def team_id(self, services: Services) -> str:
-        with self._lock:
-            if self._team_id is None:
-                self._team_id = services.client.auth_test()["team_id"]
-            return self._team_id
-
-
-workspace = Workspace()
-
-
 def owner_of(services: Services, fields: DealFields) -> str | None:
     """The Slack user who owns the deal; None (unassigned) when Slack knows no such email.
 
@@ -307,7 +284,7 @@ def import_csv(services: Services, lines: Iterable[str]) -> ImportReport:
             report.rejected.append((number, fields.message))
             continue
         try:
-            intake = record(services, fields.team_id or workspace.team_id(services), fields, "csv")
+            intake = record(services, fields.team_id or services.directory.team_id(), fields, "csv")
         except SLACK_ERRORS as error:
             report.rejected.append((number, f"Slack did not answer ({error}); import it again"))
             continue

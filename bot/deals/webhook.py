@@ -53,7 +53,7 @@ def deals_endpoint(services: Services) -> Endpoint:
 
 def _record(services: Services, fields: deals.DealFields) -> Reply:
     try:
-        team_id = fields.team_id or deals.workspace.team_id(services)
+        team_id = fields.team_id or services.directory.team_id()
         intake = deals.record(services, team_id, fields, source="webhook")
     except deals.SLACK_ERRORS as error:
         log.warning("deal %s not recorded, Slack unavailable: %s", fields.deal_id, error)

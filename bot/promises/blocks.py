@@ -8,6 +8,7 @@ no one can press it into a second state.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -74,6 +75,7 @@ class Origin:
     ts: str | None = None
     home: bool = False
     response_url: str | None = None  # for ephemeral messages, which only it can replace
+    shown: tuple[int, ...] = ()  # every promise the message shows, when it shows several
 
     def dump(self) -> str:
         return json.dumps(
@@ -83,13 +85,17 @@ class Origin:
                 "t": self.ts,
                 "h": self.home,
                 "r": self.response_url,
+                "s": list(self.shown),
             }
         )
 
     @classmethod
     def load(cls, text: str) -> Origin:
         data = json.loads(text)
-        return cls(int(data["p"]), data.get("c"), data.get("t"), bool(data.get("h")), data.get("r"))
+        shown = tuple(int(i) for i in data.get("s") or ())
+        return cls(
+            int(data["p"]), data.get("c"), data.get("t"), bool(data.get("h")), data.get("r"), shown
+        )
 
 
 def handle(promise: Promise) -> str:
@@ -148,6 +154,11 @@ def saved(promise: Promise, rollout: Rollout | None) -> Blocks:
     return blocks
 
 
+REMINDER_HINT = "Did you keep it? If it needs more time, say so now, before the customer asks."
+MAX_REMINDED = 15  # three blocks each stay inside a message's 50
+PROMISE_BLOCK = re.compile(r"promise_(\d+)")
+
+
 def promise_buttons(promise: Promise) -> Block:
     value = str(promise.id)
     return actions(
@@ -176,9 +187,52 @@ def reminder(promise: Promise, today: date) -> Blocks:
             f":alarm_clock: Due {how_soon(promise.due_on, today)}, *{due(promise.due_on)}*, "
             f"is the day you promised: {handle(promise)}"
         ),
-        context("Did you keep it? If it needs more time, say so now, before the customer asks."),
+        context(REMINDER_HINT),
         promise_buttons(promise),
     ]
+
+
+def reminders(promises: list[Promise], today: date) -> Blocks:
+    """One DM for all of a rep's promises due at once, each with its own buttons."""
+    if len(promises) == 1:
+        return reminder(promises[0], today)
+    blocks: Blocks = [section(f":alarm_clock: *{len(promises)} of your promises are due soon.*")]
+    for promise in promises[:MAX_REMINDED]:
+        blocks.extend(_reminded_part(promise, today))
+    blocks.append(context(REMINDER_HINT))
+    return blocks
+
+
+def reminders_after_answer(
+    promises: list[Promise], today: date, answered: Promise, note: str
+) -> Blocks:
+    """A combined reminder once one of its promises was answered: that one's outcome in
+    its place, the others still with their buttons."""
+    blocks: Blocks = [section(f":alarm_clock: *{len(promises)} of your promises are due soon.*")]
+    for promise in promises:
+        if promise.id == answered.id:
+            blocks.extend(outcome(answered, note))
+        elif promise.status == OPEN:
+            blocks.extend(_reminded_part(promise, today))
+        else:
+            blocks.extend(outcome(promise))
+    blocks.append(context(REMINDER_HINT))
+    return blocks
+
+
+def _reminded_part(promise: Promise, today: date) -> Blocks:
+    return [
+        section(
+            f"Due {how_soon(promise.due_on, today)}, *{due(promise.due_on)}*: {handle(promise)}"
+        ),
+        promise_buttons(promise),
+    ]
+
+
+def promise_ids_in(blocks: Blocks) -> list[int]:
+    """The promises a message shows buttons for, in order (their actions' block ids)."""
+    found = (PROMISE_BLOCK.fullmatch(str(block.get("block_id", ""))) for block in blocks)
+    return [int(match[1]) for match in found if match]
 
 
 def outcome(promise: Promise, note: str = "") -> Blocks:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from bot.delivery import deliver_once, in_parallel, send_dm
+from bot.delivery import deliver_together, in_parallel, send_dm
 from bot.promises import blocks as render
 from bot.promises import dates
 from bot.services import Services
@@ -72,29 +73,61 @@ def send_reminders(services: Services, now: datetime) -> int:
 
 def _send_page(services: Services, due: list[Promise], now: datetime) -> int:
     done = claims.done_keys(services.db, [reminder_key(p) for p in due])
-    return in_parallel(services, partial(_remind_once, services, done, now), due)
+    by_owner: dict[tuple[str, str], list[Promise]] = defaultdict(list)
+    for promise in due:
+        by_owner[(promise.team_id, promise.owner_id)].append(promise)
+    return in_parallel(services, partial(_remind_owner, services, done, now), by_owner.values())
 
 
-def _remind_once(services: Services, done: set[str], now: datetime, promise: Promise) -> bool:
-    """Send one due reminder unless it is done, too late or its owner is away."""
-    key = reminder_key(promise)
-    if key in done or now >= promise.due_end_at:
-        promise_ticks.reschedule_reminder(services.db, promise, None)  # sent, or too late
-        return False
-    if is_away(services.directory.person(promise.owner_id), now):
-        _postpone(services, promise, now)
-        return False
-    delivered = deliver_once(
-        services,
-        promise.team_id,
-        key,
-        now,
-        partial(_remind, services, promise, now),
-        finish=partial(promise_ticks.reminder_sent, services.db, promise, key, now),
-    )
-    if not delivered and claims.is_done(services.db, key):
-        promise_ticks.reschedule_reminder(services.db, promise, None)  # another process sent it
-    return delivered
+def _remind_owner(services: Services, done: set[str], now: datetime, due: list[Promise]) -> int:
+    """One rep's due reminders, in one DM however many there are (one message a run);
+    returns how many promises it reminded of."""
+    waiting = []
+    for promise in due:
+        if reminder_key(promise) in done or now >= promise.due_end_at:
+            promise_ticks.reschedule_reminder(services.db, promise, None)  # sent, or too late
+        else:
+            waiting.append(promise)
+    waiting = waiting[: render.MAX_REMINDED]  # any more wait for the next tick's DM
+    if not waiting:
+        return 0
+    if is_away(services.directory.person(waiting[0].owner_id), now):
+        for promise in waiting:
+            _postpone(services, promise, now)
+        return 0
+    team_id, owner_id = waiting[0].team_id, waiting[0].owner_id
+    lock = f"reminding:{team_id}:{owner_id}"  # one process at a time composes this rep's DM
+    if not claims.claim_once(services.db, team_id, lock, now):
+        return 0
+    keys = [reminder_key(p) for p in waiting]
+    try:
+        reminded = deliver_together(
+            services,
+            team_id,
+            keys,
+            now,
+            partial(_remind, services, waiting, now),
+            partial(_reminded, services, waiting, keys, now),
+        )
+    finally:
+        claims.release(services.db, lock)
+    sent_here = {keys[i] for i in reminded}
+    for promise, key in zip(waiting, keys, strict=True):
+        if key not in sent_here and claims.is_done(services.db, key):
+            promise_ticks.reschedule_reminder(services.db, promise, None)  # another process sent it
+    return len(reminded)
+
+
+def _reminded(
+    services: Services,
+    waiting: list[Promise],
+    keys: list[str],
+    now: datetime,
+    sent: list[int],
+    ref: str,
+) -> None:
+    for i in sent:
+        promise_ticks.reminder_sent(services.db, waiting[i], keys[i], now, ref)
 
 
 def _postpone(services: Services, promise: Promise, now: datetime) -> None:
@@ -116,15 +149,14 @@ def next_check(now: datetime, zone: ZoneInfo) -> datetime:
     return dates.local_instant(morning, dates.REMINDER_TIME, zone).astimezone(UTC)
 
 
-def _remind(services: Services, promise: Promise, now: datetime) -> str:
-    today = now.astimezone(services.directory.timezone(promise.owner_id)).date()
-    when = render.how_soon(promise.due_on, today)
-    return send_dm(
-        services,
-        promise.owner_id,
-        render.reminder(promise, today),
-        f"Reminder: promise #{promise.id} is due {when}",
-    )
+def _remind(services: Services, waiting: list[Promise], now: datetime, sent: list[int]) -> str:
+    promises = [waiting[i] for i in sent]
+    today = now.astimezone(services.directory.timezone(promises[0].owner_id)).date()
+    if len(promises) == 1:
+        text = f"Reminder: promise #{promises[0].id} is due {render.how_soon(promises[0].due_on, today)}"
+    else:
+        text = f"Reminder: {len(promises)} of your promises are due soon"
+    return send_dm(services, promises[0].owner_id, render.reminders(promises, today), text)
 
 
 def detect_broken(services: Services, now: datetime) -> int:

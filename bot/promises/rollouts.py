@@ -140,7 +140,8 @@ def _date(services: Services, user_id: str, phrase: str, example: str) -> date |
 
 
 def today_for(services: Services, user_id: str) -> date:
-    """Today in the admin's own zone: where the forms' date pickers start."""
+    """Today in the person's own zone: where the forms' date pickers start, and what a
+    reminder's "tomorrow" counts from."""
     return dates.local_today(services.clock(), services.directory.timezone(user_id))
 
 

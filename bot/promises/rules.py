@@ -367,3 +367,9 @@ def _state_refusal(services: Services, team_id: str, promise_id: int) -> Refusal
             f"`/promise move {promise_id} <date>`."
         )
     return Refusal(f"Promise #{promise_id} changed meanwhile; `/promise list` shows where it is.")
+
+
+def shown_promises(services: Services, team_id: str, promise_ids: list[int]) -> list[Promise]:
+    """The promises one message shows, in its order, as they stand now."""
+    found = (store.get_promise(services.db, team_id, promise_id) for promise_id in promise_ids)
+    return [promise for promise in found if promise is not None]

@@ -47,6 +47,14 @@ class Directory:
         self._names: dict[str, tuple[datetime, Any]] = {}
         self._members: dict[str, tuple[datetime, Any]] = {}
         self._lock = threading.Lock()
+        self._team_id: str | None = None
+
+    def team_id(self) -> str:
+        """The workspace the bot's token belongs to (`auth.test`), asked once: a CRM's deals
+        name no Slack team, and a deployment serves one workspace."""
+        if self._team_id is None:
+            self._team_id = self._client.auth_test()["team_id"]
+        return self._team_id
 
     def person(self, user_id: str) -> Person:
         """The user's profile; a Slack failure yields a plain non-admin in the default zone."""

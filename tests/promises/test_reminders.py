@@ -3,6 +3,7 @@ away or snoozed reps, and sent once even after a failed send."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -173,3 +174,33 @@ def test_vacation_and_out_of_office_statuses_are_recognised(
         REP, "UTC", False, status_text=text, status_emoji=emoji, status_expiration=expires
     )
     assert is_away(person, START) is away
+
+
+def test_two_promises_due_tomorrow_come_in_one_reminder_each_with_its_own_buttons(
+    bot: RunningBot, tick: Tick
+) -> None:
+    promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
+    promise_cmd(bot, "Pricing sheet to [Hooli] by 2026-12-15", REP)
+    tick("2026-12-14T14:00:00Z")
+    [reminder] = reminders(bot)
+    assert reminder["text"] == "Reminder: 2 of your promises are due soon"
+    assert "Pilot report" in text_of(reminder) and "Pricing sheet" in text_of(reminder)
+    pilot, pricing = sorted(all_promises(bot), key=lambda p: p.id)
+    channel, ts = dm_ref(bot, f"reminder:{pilot.id}:2026-12-15")
+    assert dm_ref(bot, f"reminder:{pricing.id}:2026-12-15") == (channel, ts)
+
+    blocks = (
+        json.loads(reminder["blocks"])
+        if isinstance(reminder["blocks"], str)
+        else reminder["blocks"]
+    )
+    bot.slack.block_action(
+        "promise_kept", str(pilot.id), channel=channel, message_ts=ts, message_blocks=blocks
+    )
+    [update] = bot.fake.wait_for("chat.update")
+    shown = text_of(update)
+    assert "Marked *kept*" in shown and "Pricing sheet" in shown
+    assert f'"value": "{pricing.id}"' in shown and f'"value": "{pilot.id}"' not in shown
+
+    tick("2026-12-14T14:01:00Z")
+    assert len(reminders(bot)) == 1, "each promise reminded once"

@@ -51,6 +51,7 @@ SURFACES: dict[str, str] = {
     "bot.home.blocks.win_prompts": "",
     "bot.home.blocks.marketer_notes": "as carol\nhome\nas alice",
     "bot.promises.blocks.reminder": "tick 2026-12-01T14:00Z",
+    "bot.promises.blocks.reminders": "",
     "bot.digests.blocks.digest_messages": "tick 2026-12-01T14:05Z",
     "bot.digests.blocks.field_notes": "tick 2026-12-01T14:10Z",
     "bot.promises.blocks.outcome": "click Kept",
@@ -78,6 +79,8 @@ SURFACES: dict[str, str] = {
     "bot.intel.blocks.question_modal": "as erin\nclick I have a question",
     "bot.intel.blocks.question_for_sender": "set Your question: How big a discount may we give?\nsubmit",
     "bot.intel.blocks.reminder": 'as dana\n/perspective message "SSO" It ships in January\ntick +1d\ntick +2d',
+    "bot.promises.blocks.reminders_after_answer": "as erin\n/promise Call back [Hooli] by 2026-12-20\n"
+    "/promise Pricing to [Hooli] by 2026-12-20\ntick 2026-12-19T08:00Z\nclick Kept",
 }
 # Pieces of the surfaces above, or words they share; never shown on their own.
 PARTS = {
@@ -111,6 +114,7 @@ PARTS = {
     "bot.promises.blocks.how_soon",
     "bot.promises.blocks.new_promise_button",
     "bot.promises.blocks.promise_buttons",
+    "bot.promises.blocks.promise_ids_in",
     "bot.promises.blocks.rollout_select",
     "bot.promises.blocks.status_line",
 }

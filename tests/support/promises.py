@@ -42,7 +42,7 @@ def dm_ref(bot: RunningBot, key: str) -> tuple[str, str]:
 
 def reminders(bot: RunningBot) -> list[dict]:
     """The promise reminders the bot has sent, to anyone."""
-    return bot.fake.calls_to("chat.postMessage", where=lambda a: "Reminder: promise" in a["text"])
+    return bot.fake.calls_to("chat.postMessage", where=lambda a: a["text"].startswith("Reminder: "))
 
 
 def nudges(bot: RunningBot, manager: str = MANAGER) -> list[dict]:

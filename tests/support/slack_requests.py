@@ -121,7 +121,9 @@ class SlackSender:
         container_type: str = "message",
         view: dict[str, Any] | None = None,
         block_id: str = "b1",
+        message_blocks: list[dict[str, Any]] | None = None,
     ) -> tuple[Reply, str]:
+        """Press a button; `message_blocks` are the pressed message's, as Slack sends them."""
         response_url = self.new_response_url()
         payload = self._interaction_envelope("block_actions", user)
         payload["actions"] = [
@@ -144,7 +146,8 @@ class SlackSender:
                 "is_ephemeral": container_type == "ephemeral",
             }
             payload["channel"] = {"id": channel, "name": "sales"}
-            payload["message"] = {"type": "message", "ts": message_ts, "text": "", "blocks": []}
+            blocks = message_blocks or []
+            payload["message"] = {"type": "message", "ts": message_ts, "text": "", "blocks": blocks}
             payload["response_url"] = response_url
         return self.interaction(payload), response_url
 
