@@ -51,6 +51,10 @@ class DigestSubscription(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     tags: Mapped[str] = mapped_column(Text, default="")  # space-separated; empty = every tag
     post_when_empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Space-separated section names (notes deals promises); empty = every section.
+    sections: Mapped[str] = mapped_column(Text, default="")
+    # Daily digests with a chart; weekly digests always carry one.
+    chart: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -58,6 +62,10 @@ class DigestSubscription(Base):
     @property
     def tag_filter(self) -> tuple[str, ...]:
         return tuple(self.tags.split())
+
+    @property
+    def section_names(self) -> tuple[str, ...]:
+        return tuple(self.sections.split())
 
 
 class DigestCursor(Base):
@@ -90,6 +98,9 @@ class DigestPeriod(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|empty
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The chart's numbers, frozen with the messages (None: no chart), and the file it became.
+    chart_json: Mapped[str | None] = mapped_column("chart", Text)
+    chart_file: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def ranges(self) -> Ranges:
@@ -130,6 +141,8 @@ class NewSubscription:
     created_by: str
     created_at: datetime
     post_when_empty: bool = False
+    sections: tuple[str, ...] = ()
+    chart: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +166,8 @@ def add_subscription(
         timezone=new.timezone,
         tags=" ".join(new.tags),
         post_when_empty=new.post_when_empty,
+        sections=" ".join(new.sections),
+        chart=new.chart,
         created_by=new.created_by,
         created_at=new.created_at,
         period_start=new.created_at,

@@ -20,7 +20,7 @@ from functools import partial
 from bot.delivery import SEND_ERRORS, deliver_once, slack_error
 from bot.digests import blocks as render
 from bot.digests.section import SectionRequest
-from bot.digests.sections import cursor_kinds, digest_sections
+from bot.digests.sections import cursor_kinds, digest_sections, shown_sections
 from bot.digests.subscriptions import invite_first, schedule_of, subscriptions_in
 from bot.refusals import Refusal
 from bot.services import Services
@@ -52,7 +52,7 @@ def compose(
                 ranges=ranges,
             )
         )
-        for section in digest_sections()
+        for section in shown_sections(digest_sections(), subscription.section_names)
     ]
     if not any(content.count for content in contents) and not post_when_empty:
         return []
