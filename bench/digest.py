@@ -193,7 +193,9 @@ def time_one_digest(services: Services) -> None:
     for _ in range(5):
         started = time.perf_counter()
         ranges = digests.open_ranges(services, subscription)
-        messages = digests.compose(services, subscription, ranges, NOW, post_when_empty=False)
+        messages = digests.compose(
+            services, subscription, ranges, NOW, post_when_empty=False
+        ).messages
         timings.append(time.perf_counter() - started)
     after, upto = ranges["field_notes"]
     print(

@@ -32,9 +32,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage import claims
+from storage import claims, digest_themes
 from storage.base import Base, UTCDateTime
 from storage.db import Database
+from storage.digest_themes import ThemeChange
 
 Ranges = dict[str, tuple[int, int]]  # record kind → (after id, up to id inclusive)
 
@@ -247,8 +248,10 @@ def freeze_period(
     period_end: datetime,
     ranges: Ranges,
     messages: list[RenderedMessage],
+    themes: ThemeChange | None = None,
 ) -> DigestPeriod:
-    """Record the content range and rendered messages of the subscription's open period."""
+    """Record the content range and rendered messages of the subscription's open period, and
+    the rising themes they flag, at once: a theme is flagged exactly when its digest exists."""
     period = DigestPeriod(
         team_id=subscription.team_id,
         subscription_id=subscription.id,
@@ -271,6 +274,8 @@ def freeze_period(
             )
             for part, message in enumerate(messages)
         )
+        if themes is not None:
+            digest_themes.record_in(session, themes, period_end)
     return period
 
 

@@ -13,21 +13,31 @@ cursors and the period.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
 from bot.delivery import SEND_ERRORS, deliver_once, slack_error
 from bot.digests import blocks as render
 from bot.digests.section import SectionRequest
-from bot.digests.sections import cursor_kinds, digest_sections, shown_sections
+from bot.digests.sections import FIELD_NOTES, cursor_kinds, digest_sections, shown_sections
 from bot.digests.subscriptions import invite_first, schedule_of, subscriptions_in
+from bot.digests.themes import ThemesToFlag, theme_blocks, themes_to_flag
 from bot.refusals import Refusal
 from bot.services import Services
 from storage import digests
+from storage.digest_themes import ThemeChange
 from storage.digests import DigestPeriod, DigestSubscription, RenderedMessage
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A period's rendered messages (none: stay quiet) and what freezing them records."""
+
+    messages: list[RenderedMessage]
+    themes: ThemeChange
 
 
 def compose(
@@ -37,8 +47,9 @@ def compose(
     end: datetime,
     *,
     post_when_empty: bool,
-) -> list[RenderedMessage]:
+) -> Composed:
     """The rendered messages of one period; none when it is empty and should stay quiet."""
+    shown = shown_sections(digest_sections(), subscription.section_names)
     contents = [
         section.build(
             SectionRequest(
@@ -52,11 +63,18 @@ def compose(
                 ranges=ranges,
             )
         )
-        for section in shown_sections(digest_sections(), subscription.section_names)
+        for section in shown
     ]
+    themes = (
+        themes_to_flag(services.db, subscription, end)
+        if FIELD_NOTES in shown
+        else ThemesToFlag([], ThemeChange(subscription.id, subscription.team_id))
+    )
     if not any(content.count for content in contents) and not post_when_empty:
-        return []
-    return render.digest_messages(subscription, subscription.period_start, end, contents)
+        return Composed([], replace(themes.change, flagged=()))
+    lead = theme_blocks(themes.themes)
+    messages = render.digest_messages(subscription, subscription.period_start, end, contents, lead)
+    return Composed(messages, themes.change)
 
 
 def open_ranges(services: Services, subscription: DigestSubscription) -> digests.Ranges:
@@ -73,7 +91,7 @@ def open_ranges(services: Services, subscription: DigestSubscription) -> digests
 def preview(services: Services, subscription: DigestSubscription) -> list[RenderedMessage]:
     """What the subscription would post now, without posting or moving anything."""
     ranges = open_ranges(services, subscription)
-    return compose(services, subscription, ranges, services.clock(), post_when_empty=True)
+    return compose(services, subscription, ranges, services.clock(), post_when_empty=True).messages
 
 
 @dataclass
@@ -135,8 +153,10 @@ def _frozen_period(
     if existing is not None:
         return existing
     ranges = open_ranges(services, subscription)
-    messages = compose(services, subscription, ranges, end, post_when_empty=post_when_empty)
-    return digests.freeze_period(services.db, subscription, end, ranges, messages)
+    composed = compose(services, subscription, ranges, end, post_when_empty=post_when_empty)
+    return digests.freeze_period(
+        services.db, subscription, end, ranges, composed.messages, composed.themes
+    )
 
 
 def post_period(services: Services, period: DigestPeriod) -> tuple[str | None, int]:
