@@ -19,6 +19,7 @@ from functools import partial
 
 from bot.delivery import SEND_ERRORS, deliver_once, slack_error
 from bot.digests import blocks as render
+from bot.digests.recognition import recognition_blocks
 from bot.digests.section import SectionRequest
 from bot.digests.sections import FIELD_NOTES, cursor_kinds, digest_sections, shown_sections
 from bot.digests.subscriptions import invite_first, schedule_of, subscriptions_in
@@ -65,14 +66,21 @@ def compose(
         )
         for section in shown
     ]
+    notes_shown = FIELD_NOTES in shown
     themes = (
         themes_to_flag(services.db, subscription, end)
-        if FIELD_NOTES in shown
+        if notes_shown
         else ThemesToFlag([], ThemeChange(subscription.id, subscription.team_id))
     )
-    if not any(content.count for content in contents) and not post_when_empty:
+    # The month's recognition is posted even on a quiet day: the month has only one first digest.
+    recognition = (
+        recognition_blocks(services.db, subscription, subscription.period_start, end)
+        if notes_shown
+        else []
+    )
+    if not any(content.count for content in contents) and not recognition and not post_when_empty:
         return Composed([], replace(themes.change, flagged=()))
-    lead = theme_blocks(themes.themes)
+    lead = [*recognition, *theme_blocks(themes.themes)]
     messages = render.digest_messages(subscription, subscription.period_start, end, contents, lead)
     return Composed(messages, themes.change)
 

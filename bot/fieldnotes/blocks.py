@@ -30,6 +30,7 @@ HELP = f"""*Field notes* — capture what a customer actually said, so marketing
 • `/fieldnote search <words>` — find notes by account, text or tag (newest first)
 • `/fieldnote mine` — your latest notes
 • `/fieldnote delete <number>` — delete one of your notes
+• `/fieldnote settings recognition off|on` — keep your name out of the monthly “Notes that mattered” (your notes still count)
 • `/fieldnote help` — this help"""
 
 

@@ -21,7 +21,11 @@ MAX_ACCOUNT_CHARS = 200
 MAX_TAG_CHARS = 100
 PAGE_SIZE = 10
 RELATED_DEAL_CHOICES = 50
-SUBCOMMANDS = ("search", "mine", "delete", "help")
+SUBCOMMANDS = ("search", "mine", "delete", "settings", "help")
+SETTINGS_HELP = (
+    "`/fieldnote settings recognition off` keeps your name out of the monthly "
+    "“Notes that mattered” in digests (your notes still count); `on` names you again."
+)
 EXAMPLE = (
     "`/fieldnote [Acme Corp] CFO says per-seat pricing kills it vs Gong #pricing #competitor:gong`"
 )
@@ -56,7 +60,12 @@ class Help:
     pass
 
 
-FieldnoteCommand = Capture | Search | Mine | Delete | Help | Refusal
+@dataclass(frozen=True)
+class Recognition:
+    named: bool  # whether digests may thank the rep by name
+
+
+FieldnoteCommand = Capture | Search | Mine | Delete | Help | Recognition | Refusal
 
 
 def read_command(text: str) -> FieldnoteCommand:
@@ -77,6 +86,8 @@ def read_command(text: str) -> FieldnoteCommand:
         )
     if first == "delete":
         return _delete(rest)
+    if first == "settings":
+        return _settings([word.lower() for word in rest])
     if _looks_like_mistyped_command(words):
         return _unknown_command(words[0])
     return Capture(text)
@@ -86,6 +97,12 @@ def _delete(rest: list[str]) -> Delete | Refusal:
     if len(rest) == 1 and rest[0].lstrip("#").isdigit():
         return Delete(int(rest[0].lstrip("#")))
     return Refusal("Say which note to delete by its number, e.g. `/fieldnote delete 42`.")
+
+
+def _settings(rest: list[str]) -> Recognition | Refusal:
+    if len(rest) == 2 and rest[0] == "recognition" and rest[1] in ("on", "off"):
+        return Recognition(named=rest[1] == "on")
+    return Refusal(SETTINGS_HELP)
 
 
 def _looks_like_mistyped_command(words: list[str]) -> bool:
@@ -100,7 +117,7 @@ def _unknown_command(word: str) -> Refusal:
     hint = f" Did you mean `/fieldnote {guess[0]}`?" if guess else ""
     return Refusal(
         f"`{word[:40]}` isn't a /fieldnote command.{hint} Commands: "
-        "`search <words>`, `mine`, `delete <number>`, `help`. "
+        "`search <words>`, `mine`, `delete <number>`, `settings`, `help`. "
         f"To save a note, write a sentence, e.g. {EXAMPLE}"
     )
 
