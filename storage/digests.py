@@ -249,6 +249,7 @@ def freeze_period(
     ranges: Ranges,
     messages: list[RenderedMessage],
     themes: ThemeChange | None = None,
+    chart_json: str | None = None,
 ) -> DigestPeriod:
     """Record the content range and rendered messages of the subscription's open period, and
     the rising themes they flag, at once: a theme is flagged exactly when its digest exists."""
@@ -259,6 +260,7 @@ def freeze_period(
         period_end=period_end,
         ranges_json=json.dumps({kind: list(span) for kind, span in ranges.items()}),
         status="pending",
+        chart_json=chart_json,
     )
     with db.session() as session:
         session.add(period)
@@ -294,6 +296,14 @@ def record_message_posted(db: Database, message_id: int, ts: str) -> None:
     """Remember each part as soon as Slack took it, so a retry resumes after it."""
     with db.session() as session:
         session.execute(update(DigestMessage).where(DigestMessage.id == message_id).values(ts=ts))
+
+
+def record_chart_posted(db: Database, period_id: int, file_id: str) -> None:
+    """Remember the uploaded chart, so a retry of the period does not upload it twice."""
+    with db.session() as session:
+        session.execute(
+            update(DigestPeriod).where(DigestPeriod.id == period_id).values(chart_file=file_id)
+        )
 
 
 def finish_period(

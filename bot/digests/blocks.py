@@ -188,6 +188,15 @@ def digest_messages(
     ]
 
 
+def chart_pointer(has_chart: bool) -> Blocks:
+    """Where the weekly chart is, for a digest that carries one."""
+    if not has_chart:
+        return []
+    return [
+        context(":bar_chart: Loss reasons and top tags over 12 weeks: the chart is in the thread.")
+    ]
+
+
 def _replies(chunks: list[Blocks]) -> str:
     return f"{len(chunks)} repl{'ies' if len(chunks) != 1 else 'y'}"
 

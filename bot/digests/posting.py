@@ -19,6 +19,7 @@ from functools import partial
 
 from bot.delivery import SEND_ERRORS, deliver_once, slack_error
 from bot.digests import blocks as render
+from bot.digests.chart import Chart, alt_text, chart_for, render_png, wants_chart
 from bot.digests.recognition import recognition_blocks
 from bot.digests.section import SectionRequest
 from bot.digests.sections import FIELD_NOTES, cursor_kinds, digest_sections, shown_sections
@@ -39,6 +40,7 @@ class Composed:
 
     messages: list[RenderedMessage]
     themes: ThemeChange
+    chart: Chart | None = None  # uploaded into the thread once the messages are out
 
 
 def compose(
@@ -80,9 +82,10 @@ def compose(
     )
     if not any(content.count for content in contents) and not recognition and not post_when_empty:
         return Composed([], replace(themes.change, flagged=()))
-    lead = [*recognition, *theme_blocks(themes.themes)]
+    chart = chart_for(services.db, subscription, end) if wants_chart(subscription) else None
+    lead = [*recognition, *theme_blocks(themes.themes), *render.chart_pointer(chart is not None)]
     messages = render.digest_messages(subscription, subscription.period_start, end, contents, lead)
-    return Composed(messages, themes.change)
+    return Composed(messages, themes.change, chart)
 
 
 def open_ranges(services: Services, subscription: DigestSubscription) -> digests.Ranges:
@@ -162,13 +165,15 @@ def _frozen_period(
         return existing
     ranges = open_ranges(services, subscription)
     composed = compose(services, subscription, ranges, end, post_when_empty=post_when_empty)
+    chart = composed.chart.to_json() if composed.chart is not None else None
     return digests.freeze_period(
-        services.db, subscription, end, ranges, composed.messages, composed.themes
+        services.db, subscription, end, ranges, composed.messages, composed.themes, chart
     )
 
 
 def post_period(services: Services, period: DigestPeriod) -> tuple[str | None, int]:
-    """Post the parts not yet posted; returns the channel message's ts and the part count."""
+    """Post the parts not yet posted, then the chart; returns the channel message's ts and
+    the part count."""
     messages = digests.messages_of(services.db, period.id)
     thread_ts = messages[0].ts if messages else None
     for message in messages:
@@ -176,7 +181,27 @@ def post_period(services: Services, period: DigestPeriod) -> tuple[str | None, i
             ts = _post(services, message, thread_ts if message.part else None)
             digests.record_message_posted(services.db, message.id, ts)
             thread_ts = thread_ts or ts
+    if messages and thread_ts and period.chart_json and not period.chart_file:
+        file_id = _upload_chart(
+            services, Chart.from_json(period.chart_json), messages[0], thread_ts
+        )
+        digests.record_chart_posted(services.db, period.id, file_id)
     return thread_ts, len(messages)
+
+
+def _upload_chart(
+    services: Services, chart: Chart, message: digests.DigestMessage, thread_ts: str
+) -> str:
+    """The chart as a PNG in the digest's thread, with its numbers in the alt text."""
+    response = services.client.files_upload_v2(
+        channel=message.channel_id,
+        thread_ts=thread_ts,
+        file=render_png(chart),
+        filename=f"perspective-digest-{message.period_id}.png",
+        title=chart.title,
+        alt_txt=alt_text(chart),
+    )
+    return response["file"]["id"]
 
 
 def _post(services: Services, message: digests.DigestMessage, thread_ts: str | None) -> str:

@@ -27,6 +27,8 @@ REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "users.lookupByEmail": ["email"],
     "conversations.open": [("users", "channel")],
     "conversations.info": ["channel"],
+    "files.getUploadURLExternal": ["filename", "length"],
+    "files.completeUploadExternal": ["files"],
 }
 
 BLOCK_TYPES = {
