@@ -85,8 +85,10 @@ def _series(counts: list[WeekCount], top: int) -> dict[str, list[int]]:
 
 def render_png(chart: Chart) -> bytes:
     """Stacked bars of loss reasons above lines of the top tags, week by week."""
-    figure = Figure(figsize=(9, 7), dpi=100, layout="constrained")
+    # Fixed margins: a layout engine would measure every label first, half the drawing time.
+    figure = Figure(figsize=(9, 7), dpi=90)
     FigureCanvasAgg(figure)
+    figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.11, hspace=0.2)
     losses, notes = figure.subplots(2, 1, sharex=True)
     positions = range(len(chart.weeks))
     bottom = [0] * len(chart.weeks)
