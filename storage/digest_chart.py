@@ -1,9 +1,9 @@
 """What the weekly chart counts: loss reasons and tags, week by week, in SQL.
 
 Each count is one GROUP BY over the weeks' records, with the week a CASE over
-the week boundaries (the same SQL on SQLite and PostgreSQL), read through the
-`(team_id, created_at)` indexes: twelve weeks of a large workspace come back
-as a few hundred rows.
+the week boundaries (the same SQL on SQLite and PostgreSQL): twelve weeks of a
+large workspace come back as a few hundred rows. Tags are counted by note id
+from one covering index (`storage.note_weeks`).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, func, select
 
+from storage import note_weeks
 from storage.db import Database
 from storage.deals import LOST, DealAnswer, DealClosure
-from storage.digest_notes import matches_tags
-from storage.fieldnotes import FieldNote, FieldNoteTag
 
 
 @dataclass(frozen=True)
@@ -48,18 +47,14 @@ def tags_by_week(
     db: Database, team_id: str, tags: Sequence[str], boundaries: Sequence[datetime]
 ) -> list[WeekCount]:
     """Notes per tag in each week; `tags` is the subscription's filter (empty: every tag)."""
-    rows = (
-        select(_week_of(FieldNote.created_at, boundaries), FieldNoteTag.tag.label("name"))
-        .join(FieldNoteTag, FieldNoteTag.note_id == FieldNote.id)
-        .where(
-            FieldNote.team_id == team_id,
-            FieldNote.created_at >= boundaries[0],
-            FieldNote.created_at < boundaries[-1],
-        )
-    )
-    if tags:
-        rows = rows.where(matches_tags(FieldNoteTag.tag, tags))
-    return _counted(db, rows)
+    edges = note_weeks.first_ids_at(db, team_id, boundaries)
+    counts = note_weeks.tag_counts_by_span(db, team_id, tags, edges)
+    return [
+        WeekCount(week, tag, n)
+        for tag, weeks in counts.items()
+        for week, n in enumerate(weeks)
+        if n
+    ]
 
 
 def _week_of(column: ColumnElement[datetime], boundaries: Sequence[datetime]) -> ColumnElement:

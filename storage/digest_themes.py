@@ -1,8 +1,9 @@
 """Rising themes: how often each tag came up lately, and which rises a subscription flagged.
 
-The counts are one GROUP BY over the notes of the last six weeks, read through
-`ix_field_notes_team_created`; the rule that turns them into a rising theme is
-in `bot.digests.themes`. A rise is flagged once: its row stays until a digest
+The counts are one GROUP BY over the tags of the last six weeks' notes, read by
+note id from one covering index (`storage.note_weeks`); reps are counted only
+for the tags the counts make candidates. The rule that turns them into a rising
+theme is in `bot.digests.themes`. A rise is flagged once: its row stays until a digest
 finds the tag no longer rising (`ended_at`), and only then can it be flagged again.
 """
 
@@ -12,12 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, case, distinct, func, select
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from storage import note_weeks
 from storage.base import Base, UTCDateTime
 from storage.db import Database
-from storage.digest_notes import DigestNote, matches_tags
+from storage.digest_notes import DigestNote
 from storage.fieldnotes import FieldNote, FieldNoteTag
 from storage.note_uses import NoteUse
 
@@ -38,7 +40,6 @@ class RisingTheme(Base):
 class TagActivity:
     tag: str
     recent: int  # notes with the tag in the recent window
-    reps: int  # different reps who wrote them
     before: int  # notes with the tag in the window before
 
 
@@ -53,37 +54,21 @@ class ThemeChange:
 
 
 def tag_activity(
-    db: Database,
-    team_id: str,
-    tags: Sequence[str],
-    windows: tuple[datetime, datetime, datetime],
-    min_reps: int,
+    db: Database, team_id: str, tags: Sequence[str], windows: tuple[datetime, datetime, datetime]
 ) -> list[TagActivity]:
-    """Per tag raised by at least `min_reps` reps in `[recent_start, end)`: its counts there
-    and in `[before_start, recent_start)`. `tags` is the subscription's filter (empty: all)."""
-    before_start, recent_start, end = windows
-    recent = FieldNote.created_at >= recent_start
-    reps = func.count(distinct(case((recent, FieldNote.author_id))))
-    query = (
-        select(
-            FieldNoteTag.tag,
-            func.sum(case((recent, 1), else_=0)),
-            reps,
-            func.sum(case((recent, 0), else_=1)),
-        )
-        .join(FieldNote, FieldNote.id == FieldNoteTag.note_id)
-        .where(
-            FieldNote.team_id == team_id,
-            FieldNote.created_at >= before_start,
-            FieldNote.created_at < end,
-        )
-        .group_by(FieldNoteTag.tag)
-        .having(reps >= min_reps)
-    )
-    if tags:
-        query = query.where(matches_tags(FieldNoteTag.tag, tags))
-    with db.session() as session:
-        return [TagActivity(tag, int(n), int(r), int(b)) for tag, n, r, b in session.execute(query)]
+    """Per tag: its notes in `[recent_start, end)` and in `[before_start, recent_start)`.
+    `tags` is the subscription's filter (empty: all)."""
+    edges = note_weeks.first_ids_at(db, team_id, windows)
+    counts = note_weeks.tag_counts_by_span(db, team_id, tags, edges)
+    return [TagActivity(tag, recent, before) for tag, (before, recent) in counts.items()]
+
+
+def reps_lately(
+    db: Database, team_id: str, tags: Sequence[str], since: datetime, until: datetime
+) -> dict[str, int]:
+    """How many different reps raised each of `tags` in `[since, until)`."""
+    first, end = note_weeks.first_ids_at(db, team_id, (since, until))
+    return note_weeks.reps_per_tag(db, team_id, tags, (first, end))
 
 
 def theme_notes(

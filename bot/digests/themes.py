@@ -40,11 +40,12 @@ class RisingTheme:
     quoted: tuple[DigestNote, ...] = ()
 
 
-def is_rising(activity: TagActivity) -> bool:
-    """Enough reps, and at least `FACTOR` times the daily rate of the weeks before."""
+def comes_up_more_often(activity: TagActivity) -> bool:
+    """At least `FACTOR` times the daily rate of the weeks before, from at least `MIN_REPS`
+    notes (fewer notes cannot come from enough reps)."""
     recent_rate = activity.recent * BEFORE.days
     before_rate = activity.before * RECENT.days
-    return activity.reps >= MIN_REPS and recent_rate >= FACTOR * before_rate
+    return activity.recent >= MIN_REPS and recent_rate >= FACTOR * before_rate
 
 
 def times_as_often(activity: TagActivity) -> float | None:
@@ -58,9 +59,14 @@ def rising_themes(
 ) -> list[RisingTheme]:
     """Every tag rising at `end` under the subscription's tag filter, steepest first."""
     windows = (end - RECENT - BEFORE, end - RECENT, end)
-    activity = digest_themes.tag_activity(db, team_id, tags, windows, MIN_REPS)
+    candidates = [
+        a for a in digest_themes.tag_activity(db, team_id, tags, windows) if comes_up_more_often(a)
+    ]
+    reps = digest_themes.reps_lately(db, team_id, [a.tag for a in candidates], end - RECENT, end)
     found = [
-        RisingTheme(a.tag, a.recent, a.reps, times_as_often(a)) for a in activity if is_rising(a)
+        RisingTheme(a.tag, a.recent, reps[a.tag], times_as_often(a))
+        for a in candidates
+        if reps.get(a.tag, 0) >= MIN_REPS
     ]
     return sorted(found, key=lambda t: (t.times is not None, -(t.times or 0), -t.notes, t.tag))
 

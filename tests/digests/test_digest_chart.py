@@ -26,13 +26,14 @@ MONDAY = "2026-11-30T09:00:00Z"  # the first weekly slot after START (Monday 23 
 
 
 def twelve_weeks(bot: RunningBot) -> None:
-    """Notes and answered lost deals spread over the weeks before the first weekly digest."""
-    for weeks_ago, count in ((1, 3), (3, 1)):
+    """Notes (recorded in time order, as a clock records them) and answered lost deals
+    spread over the weeks before the first weekly digest."""
+    bot.clock.set(START - timedelta(weeks=5))
+    fieldnote(bot, "[Globex] per-seat pricing #pricing", user=OTHER_REP)
+    for weeks_ago, count in ((3, 1), (1, 3)):
         bot.clock.set(START - timedelta(weeks=weeks_ago - 1, days=1))
         for i in range(count):
             fieldnote(bot, f"[Acme] SOC 2 again {weeks_ago}/{i} #security")
-    bot.clock.set(START - timedelta(weeks=5))
-    fieldnote(bot, "[Globex] per-seat pricing #pricing", user=OTHER_REP)
     for weeks_ago, reason in ((1, "price"), (1, "competitor"), (2, "price")):
         bot.clock.set(START - timedelta(weeks=weeks_ago - 1, days=2))
         deal = {**ACME, "deal_id": f"crm-{weeks_ago}-{reason}", "name": f"Deal {reason}"}

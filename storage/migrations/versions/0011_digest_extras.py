@@ -10,6 +10,9 @@ messages, and remembers the file the chart became, so a retry neither draws
 different numbers nor uploads twice. Rising themes are remembered per
 subscription so each rise is flagged once. Reps who would rather not be named
 in the monthly recognition are listed in `recognition_opt_outs`.
+
+`ix_field_note_tags_team_tag` gains the note id: rising themes and the chart
+count each tag's notes over weeks by id range from that index alone.
 """
 
 from collections.abc import Sequence
@@ -25,7 +28,12 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+TAGS_INDEX = "ix_field_note_tags_team_tag"
+
+
 def upgrade() -> None:
+    op.drop_index(TAGS_INDEX, "field_note_tags")
+    op.create_index(TAGS_INDEX, "field_note_tags", ["team_id", "tag", "note_id"])
     with op.batch_alter_table("digest_subscriptions") as table:
         table.add_column(sa.Column("sections", sa.Text(), nullable=False, server_default=""))
         table.add_column(
@@ -67,3 +75,5 @@ def downgrade() -> None:
     with op.batch_alter_table("digest_subscriptions") as table:
         table.drop_column("chart")
         table.drop_column("sections")
+    op.drop_index(TAGS_INDEX, "field_note_tags")
+    op.create_index(TAGS_INDEX, "field_note_tags", ["team_id", "tag"])
