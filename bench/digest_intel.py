@@ -8,7 +8,8 @@ the 365 days before NOW) and 100,000 closed deals over the same year (half lost,
 five answered with a reason) into a fresh database, then times, five times each:
 
 * the rising-theme detection of an unfiltered digest (`bot.digests.themes.rising_themes`),
-* the weekly chart: counting its 12 weeks (`chart_for`) and drawing the PNG (`render_png`).
+* the weekly chart: counting its 12 weeks (`chart_for`), drawing the PNG (`render_png`),
+  and both in a row, as a digest does.
 """
 
 from __future__ import annotations
@@ -64,8 +65,10 @@ def main() -> None:
         chart = counted.result
         assert chart is not None
         drawn = timed(lambda: render_png(chart))
+        whole = timed(lambda: render_png(chart_for(db, subscription, NOW)))
         print(f"chart, counting 12 weeks: {counted}")
         print(f"chart, drawing the PNG ({len(drawn.result):,} bytes): {drawn}")
+        print(f"chart, counted and drawn: {whole}")
     finally:
         db.dispose()
         drop_database(url)

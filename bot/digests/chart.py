@@ -86,7 +86,7 @@ def _series(counts: list[WeekCount], top: int) -> dict[str, list[int]]:
 def render_png(chart: Chart) -> bytes:
     """Stacked bars of loss reasons above lines of the top tags, week by week."""
     # Fixed margins: a layout engine would measure every label first, half the drawing time.
-    figure = Figure(figsize=(9, 7), dpi=90)
+    figure = Figure(figsize=(9, 7), dpi=80)
     FigureCanvasAgg(figure)
     figure.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.11, hspace=0.2)
     losses, notes = figure.subplots(2, 1, sharex=True)
@@ -108,7 +108,7 @@ def render_png(chart: Chart) -> bytes:
         else:
             axes.text(0.5, 0.5, "none in these weeks", ha="center", transform=axes.transAxes)
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
 
 

@@ -22,7 +22,13 @@ from bot.digests import blocks as render
 from bot.digests.chart import Chart, alt_text, chart_for, render_png, wants_chart
 from bot.digests.recognition import recognition_blocks
 from bot.digests.section import SectionRequest
-from bot.digests.sections import FIELD_NOTES, cursor_kinds, digest_sections, shown_sections
+from bot.digests.sections import (
+    FIELD_NOTES,
+    DigestSection,
+    cursor_kinds,
+    digest_sections,
+    shown_sections,
+)
 from bot.digests.subscriptions import invite_first, schedule_of, subscriptions_in
 from bot.digests.themes import ThemesToFlag, theme_blocks, themes_to_flag
 from bot.refusals import Refusal
@@ -54,19 +60,7 @@ def compose(
     """The rendered messages of one period; none when it is empty and should stay quiet."""
     shown = shown_sections(digest_sections(), subscription.section_names)
     contents = [
-        section.build(
-            SectionRequest(
-                db=services.db,
-                team_id=subscription.team_id,
-                tags=subscription.tag_filter,
-                after_id=ranges[section.kind][0],
-                upto_id=ranges[section.kind][1],
-                period_start=subscription.period_start,
-                period_end=end,
-                ranges=ranges,
-            )
-        )
-        for section in shown
+        section.build(_request(services, subscription, ranges, end, section)) for section in shown
     ]
     notes_shown = FIELD_NOTES in shown
     themes = (
@@ -86,6 +80,25 @@ def compose(
     lead = [*recognition, *theme_blocks(themes.themes), *render.chart_pointer(chart is not None)]
     messages = render.digest_messages(subscription, subscription.period_start, end, contents, lead)
     return Composed(messages, themes.change, chart)
+
+
+def _request(
+    services: Services,
+    subscription: DigestSubscription,
+    ranges: digests.Ranges,
+    end: datetime,
+    section: DigestSection,
+) -> SectionRequest:
+    return SectionRequest(
+        db=services.db,
+        team_id=subscription.team_id,
+        tags=subscription.tag_filter,
+        after_id=ranges[section.kind][0],
+        upto_id=ranges[section.kind][1],
+        period_start=subscription.period_start,
+        period_end=end,
+        ranges=ranges,
+    )
 
 
 def open_ranges(services: Services, subscription: DigestSubscription) -> digests.Ranges:
