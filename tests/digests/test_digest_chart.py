@@ -4,7 +4,7 @@ alt text that says the same numbers — and the upload rules the fake Slack hold
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.slack.fake import FakeSlack, FakeSlackServer
 from storage import digests as digest_store
 from tests.digests.test_digest_deals import answer, close
-from tests.support.bot import OTHER_REP, REP, START, TEAM, RunningBot, Tick
+from tests.support.bot import OTHER_REP, REP, START, TEAM, RunningBot, Tick, tick_concurrently
 from tests.support.deals import ACME
 from tests.support.digests import MARKETING, posts_to
 from tests.support.fieldnotes import fieldnote
@@ -158,3 +158,17 @@ def test_sharing_a_file_where_the_bot_is_not_a_member_is_refused(
     shared = client.files_upload_v2(channel=MARKETING, file=PNG, filename="a.png", alt_txt="x")
     assert shared["file"]["name"] == "a.png" and fake.shared_files(MARKETING)[0].content == PNG
     assert REP  # the workspace's people are there; only the channel matters here
+
+
+def test_three_processes_ticking_at_once_post_the_digest_and_its_chart_once(
+    bot: RunningBot,
+) -> None:
+    twelve_weeks(bot)
+    perspective(bot, "digest add <#C0MKT0001|marketing> weekly")
+    fieldnote(bot, "[Acme] new this week #security")
+
+    tick_concurrently(bot.services, datetime.fromisoformat(MONDAY))
+
+    assert len(posts_to(bot)) == 1
+    assert len(bot.fake.shared_files(MARKETING)) == 1
+    assert len(bot.fake.calls_to("files.getUploadURLExternal")) == 1
