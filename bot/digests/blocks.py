@@ -151,7 +151,7 @@ def digest_messages(
     start: datetime,
     end: datetime,
     parts: Sequence[SectionContent],
-    lead: Blocks = (),
+    lead: Sequence[Block] = (),
 ) -> list[RenderedMessage]:
     """The channel post, then the thread: every section's thread blocks, in parts of 50.
 
