@@ -85,8 +85,9 @@ def main() -> None:
         drop_database(url)
 
 
-def fresh_database(url: str) -> str:
-    """An empty database: the SQLite file removed, or a new PostgreSQL database beside `url`."""
+def fresh_database(url: str, name: str = "perspective_bench") -> str:
+    """An empty database: the SQLite file removed, or a new PostgreSQL database `name` beside
+    `url` (each benchmark its own, so two can run on one server)."""
     parsed = make_url(url.replace("postgresql://", "postgresql+psycopg://", 1))
     if parsed.get_backend_name() == "sqlite":
         for suffix in ("", "-wal", "-shm"):
@@ -94,10 +95,10 @@ def fresh_database(url: str) -> str:
         return url
     admin = create_engine(parsed, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "perspective_bench" WITH (FORCE)'))
-        connection.execute(text('CREATE DATABASE "perspective_bench"'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return parsed.set(database="perspective_bench").render_as_string(hide_password=False)
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def drop_database(url: str) -> None:
@@ -107,7 +108,7 @@ def drop_database(url: str) -> None:
         return
     admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text('DROP DATABASE IF EXISTS "perspective_bench" WITH (FORCE)'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
     admin.dispose()
 
 
@@ -193,7 +194,9 @@ def time_one_digest(services: Services) -> None:
     for _ in range(5):
         started = time.perf_counter()
         ranges = digests.open_ranges(services, subscription)
-        messages = digests.compose(services, subscription, ranges, NOW, post_when_empty=False)
+        messages = digests.compose(
+            services, subscription, ranges, NOW, post_when_empty=False
+        ).messages
         timings.append(time.perf_counter() - started)
     after, upto = ranges["field_notes"]
     print(

@@ -25,7 +25,7 @@ from handlers.common import (
     with_services,
 )
 
-HELP_LINES = """• `/perspective digest add #channel [daily|weekly] [HH:MM] [time zone] [#tag …] [always]` — post a digest of what is new there (defaults: daily, 09:00, the workspace zone, every tag; weekly is Mondays; `always` posts even when nothing is new)
+HELP_LINES = """• `/perspective digest add #channel [daily|weekly] [HH:MM] [time zone] [#tag …] [sections:notes,deals,promises] [chart] [always]` — post a digest of what is new there (defaults: daily, 09:00, the workspace zone, every tag, every section; weekly is Mondays and carries a chart of loss reasons and tags, which `chart` adds to a daily one; `always` posts even when nothing is new)
 • `/perspective digest list` — every digest and when it posts next
 • `/perspective digest remove <id>` — stop a digest
 • `/perspective digest now #channel` — post that channel's digest right away"""

@@ -11,6 +11,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.digests import recognition
 from bot.fieldnotes import blocks as render
 from bot.fieldnotes import rules as fieldnotes
 from bot.refusals import Refusal
@@ -153,6 +154,8 @@ def answer_command(services: Services, ack: Ack, command: dict[str, Any]) -> Non
         case fieldnotes.Delete(note_id):
             deleted = fieldnotes.delete(services, team, user, note_id)
             answer.say(_deleted_text(deleted, note_id))
+        case fieldnotes.Recognition(named):
+            answer.say(recognition.set_recognition(services, team, user, named))
         case fieldnotes.Capture(text):
             draft = fieldnotes.parse_note(services, team, user, command.get("channel_id"), text)
             if isinstance(draft, Refusal):

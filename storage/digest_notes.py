@@ -70,8 +70,9 @@ def tag_counts(db: Database, notes: NoteRange) -> list[TagCount]:
         return [TagCount(tag, n) for tag, n in session.execute(query)]
 
 
-def newest_per_tag(db: Database, notes: NoteRange, per_tag: int) -> list[DigestNote]:
-    """Up to `per_tag` newest notes of every group (the window function does the picking)."""
+def newest_per_tag(db: Database, notes: NoteRange, per_tag: int | None) -> list[DigestNote]:
+    """Up to `per_tag` newest notes of every group (the window function does the picking);
+    every note in range, newest first within its group, when `per_tag` is None."""
     grouped = _grouped(notes).subquery()
     ranked = select(
         grouped.c.note_id,
@@ -96,9 +97,10 @@ def newest_per_tag(db: Database, notes: NoteRange, per_tag: int) -> list[DigestN
             used,
         )
         .join(ranked, ranked.c.note_id == FieldNote.id)
-        .where(ranked.c.rank <= per_tag)
         .order_by(ranked.c.tag, FieldNote.id.desc())
     )
+    if per_tag is not None:
+        query = query.where(ranked.c.rank <= per_tag)
     with db.session() as session:
         return [DigestNote(*row) for row in session.execute(query)]
 
@@ -115,13 +117,13 @@ def _grouped(notes: NoteRange) -> Select:
     tag, earlier = aliased(FieldNoteTag), aliased(FieldNoteTag)
     first_match = (
         select(func.min(earlier.position))
-        .where(earlier.note_id == tag.note_id, _matches(earlier.tag, notes.tags))
+        .where(earlier.note_id == tag.note_id, matches_tags(earlier.tag, notes.tags))
         .scalar_subquery()
     )
     return select(tag.note_id.label("note_id"), tag.tag.label("tag")).where(
         tag.team_id == notes.team_id,
         *_in_range(tag.note_id, notes),
-        _matches(tag.tag, notes.tags),
+        matches_tags(tag.tag, notes.tags),
         tag.position == first_match,
     )
 
@@ -130,6 +132,6 @@ def _in_range(column: ColumnElement[int], notes: NoteRange) -> list[ColumnElemen
     return [column > notes.after_id, column <= notes.upto_id]
 
 
-def _matches(column: ColumnElement[str], tags: Sequence[str]) -> ColumnElement[bool]:
+def matches_tags(column: ColumnElement[str], tags: Sequence[str]) -> ColumnElement[bool]:
     """`pricing` matches the tag `pricing`; `competitor` also matches `competitor:gong`."""
     return or_(column.in_(tags), *(column.startswith(f"{tag}:", autoescape=True) for tag in tags))

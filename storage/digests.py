@@ -32,9 +32,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from storage import claims
+from storage import claims, digest_themes
 from storage.base import Base, UTCDateTime
 from storage.db import Database
+from storage.digest_themes import ThemeChange
 
 Ranges = dict[str, tuple[int, int]]  # record kind → (after id, up to id inclusive)
 
@@ -51,6 +52,10 @@ class DigestSubscription(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     tags: Mapped[str] = mapped_column(Text, default="")  # space-separated; empty = every tag
     post_when_empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Space-separated section names (notes deals promises); empty = every section.
+    sections: Mapped[str] = mapped_column(Text, default="")
+    # Daily digests with a chart; weekly digests always carry one.
+    chart: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     period_start: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -58,6 +63,10 @@ class DigestSubscription(Base):
     @property
     def tag_filter(self) -> tuple[str, ...]:
         return tuple(self.tags.split())
+
+    @property
+    def section_names(self) -> tuple[str, ...]:
+        return tuple(self.sections.split())
 
 
 class DigestCursor(Base):
@@ -90,6 +99,9 @@ class DigestPeriod(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|empty
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_ts: Mapped[str | None] = mapped_column(String(32))
+    # The chart's numbers, frozen with the messages (None: no chart), and the file it became.
+    chart_json: Mapped[str | None] = mapped_column("chart", Text)
+    chart_file: Mapped[str | None] = mapped_column(String(32))
 
     @property
     def ranges(self) -> Ranges:
@@ -130,6 +142,8 @@ class NewSubscription:
     created_by: str
     created_at: datetime
     post_when_empty: bool = False
+    sections: tuple[str, ...] = ()
+    chart: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,8 @@ def add_subscription(
         timezone=new.timezone,
         tags=" ".join(new.tags),
         post_when_empty=new.post_when_empty,
+        sections=" ".join(new.sections),
+        chart=new.chart,
         created_by=new.created_by,
         created_at=new.created_at,
         period_start=new.created_at,
@@ -232,8 +248,11 @@ def freeze_period(
     period_end: datetime,
     ranges: Ranges,
     messages: list[RenderedMessage],
+    themes: ThemeChange | None = None,
+    chart_json: str | None = None,
 ) -> DigestPeriod:
-    """Record the content range and rendered messages of the subscription's open period."""
+    """Record the content range and rendered messages of the subscription's open period, and
+    the rising themes they flag, at once: a theme is flagged exactly when its digest exists."""
     period = DigestPeriod(
         team_id=subscription.team_id,
         subscription_id=subscription.id,
@@ -241,6 +260,7 @@ def freeze_period(
         period_end=period_end,
         ranges_json=json.dumps({kind: list(span) for kind, span in ranges.items()}),
         status="pending",
+        chart_json=chart_json,
     )
     with db.session() as session:
         session.add(period)
@@ -256,6 +276,8 @@ def freeze_period(
             )
             for part, message in enumerate(messages)
         )
+        if themes is not None:
+            digest_themes.record_in(session, themes, period_end)
     return period
 
 
@@ -274,6 +296,14 @@ def record_message_posted(db: Database, message_id: int, ts: str) -> None:
     """Remember each part as soon as Slack took it, so a retry resumes after it."""
     with db.session() as session:
         session.execute(update(DigestMessage).where(DigestMessage.id == message_id).values(ts=ts))
+
+
+def record_chart_posted(db: Database, period_id: int, file_id: str) -> None:
+    """Remember the uploaded chart, so a retry of the period does not upload it twice."""
+    with db.session() as session:
+        session.execute(
+            update(DigestPeriod).where(DigestPeriod.id == period_id).values(chart_file=file_id)
+        )
 
 
 def finish_period(

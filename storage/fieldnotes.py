@@ -49,7 +49,9 @@ class FieldNoteTag(Base):
 
     __tablename__ = "field_note_tags"
     __table_args__ = (
-        Index("ix_field_note_tags_team_tag", "team_id", "tag"),
+        # With the note id, digests count a tag's notes over weeks from this index alone
+        # (storage.note_weeks, migration 0011_digest_extras).
+        Index("ix_field_note_tags_team_tag", "team_id", "tag", "note_id"),
         # Digests load the tags of a range of notes in order (migration 0004_digests).
         Index("ix_field_note_tags_team_note", "team_id", "note_id", "position"),
     )

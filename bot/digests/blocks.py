@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,34 +48,42 @@ class SectionContent:
 
     count: int  # new records in the period; a section with 0 adds no blocks
     summary: str  # e.g. "12 new field notes", for the digest's header line
-    blocks: Blocks  # each block within Slack's limits (long text: `text_sections`)
+    blocks: Blocks  # for the channel post, each within Slack's limits (`text_sections`)
+    thread: Blocks = field(default_factory=list)  # what only the digest's thread carries
 
 
 # ---- field notes ----------------------------------------------------------------------------
 
 
-def field_notes(counts: Sequence[TagCount], shown: Sequence[DigestNote], limit: int) -> Blocks:
-    """Groups largest first; at most `limit` notes in all, the rest counted and findable."""
-    by_tag: dict[str | None, list[DigestNote]] = {}
-    for note in shown:
-        by_tag.setdefault(note.tag, []).append(note)
+def top_notes(counts: Sequence[TagCount], notes: Sequence[DigestNote], limit: int) -> Blocks:
+    """For the channel: every note when there are at most `limit`, else the count of every
+    group and the newest note of the largest ones (the thread then carries them all)."""
     total = sum(group.count for group in counts)
     blocks: Blocks = [section(f":memo: *Field notes* · {total:,} new")]
-    budget, rest = limit, []
+    if total <= limit:
+        return blocks + all_notes(counts, notes)
+    newest: dict[str | None, DigestNote] = {}
+    for note in notes:
+        if note.tag not in newest or note.id > newest[note.tag].id:
+            newest[note.tag] = note
+    listing = ", ".join(f"{_tag_label(g.tag)} ({g.count:,})" for g in counts)
+    blocks.extend(text_sections([f"*By tag:* {listing}"]))
+    for note in [newest[g.tag] for g in counts if g.tag in newest][:limit]:
+        blocks.extend([note_block(note), note_actions(note.id)])
+    blocks.append(context(f":thread: All {_notes(total)} are in the thread, by tag."))
+    return blocks
+
+
+def all_notes(counts: Sequence[TagCount], notes: Sequence[DigestNote]) -> Blocks:
+    """For the thread: every note of the period, grouped largest group first, with buttons."""
+    by_tag: dict[str | None, list[DigestNote]] = {}
+    for note in notes:
+        by_tag.setdefault(note.tag, []).append(note)
+    blocks: Blocks = []
     for group in counts:
-        notes = by_tag.get(group.tag, [])[: max(budget, 0)]
-        if not notes:
-            rest.append(group)
-            continue
-        budget -= len(notes)
         blocks.append(section(f"*{_tag_label(group.tag)}* · {_notes(group.count)}"))
-        for note in notes:
+        for note in by_tag.get(group.tag, []):
             blocks.extend([note_block(note), note_actions(note.id)])
-        if group.count > len(notes):
-            blocks.append(context(_more(group.count - len(notes), group.tag)))
-    if rest:
-        listing = ", ".join(f"{_tag_label(g.tag)} ({g.count:,})" for g in rest)
-        blocks.extend(text_sections([f"*Also new:* {listing}"]))
     return blocks
 
 
@@ -120,11 +128,6 @@ def _notes(count: int) -> str:
     return f"{count:,} note{'s' if count != 1 else ''}"
 
 
-def _more(count: int, tag: str | None) -> str:
-    where = f" — `/fieldnote search {mrkdwn.escape(tag)}`" if tag else ""
-    return f"{count:,} more {_tag_label(tag)} note{'s' if count != 1 else ''}{where}"
-
-
 # ---- the whole digest -----------------------------------------------------------------------
 
 
@@ -148,33 +151,54 @@ def digest_messages(
     start: datetime,
     end: datetime,
     parts: Sequence[SectionContent],
+    lead: Sequence[Block] = (),
 ) -> list[RenderedMessage]:
-    """One message when it fits in 50 blocks, else a summary in the channel and the rest in thread."""
+    """The channel post, then the thread: every section's thread blocks, in parts of 50.
+
+    `lead` (rising themes, the month's recognition) opens the post. When the post
+    would pass 50 blocks, it keeps one line per section and its blocks move to the thread.
+    """
     title = f"{subscription.cadence.capitalize()} digest"
     counts = " · ".join(part.summary for part in parts if part.count) or "nothing new"
     head = [
         header(f"{title} · {_local(end, subscription.timezone, '%a %d %b %Y')}"),
         context(f"{_period(subscription, start, end)} · {counts}"),
+        *lead,
     ]
     fallback = f"{title}: {counts}"
     body: Blocks = []
     for part in parts:
         if part.count:
             body.extend([divider(), *part.blocks])
-    if not body:
+    if not body and not lead:
         body = [section("Nothing new since the last digest.")]
-    if len(head) + len(body) <= MAX_BLOCKS:
-        return [RenderedMessage(fallback, head + body)]
-    chunks = _chunks(body, MAX_BLOCKS)
-    summary = [
-        *head,
-        *text_sections(f"• {part.summary}" for part in parts if part.count),
-        context(f":thread: The full digest continues in the thread ({len(chunks)} replies)."),
-    ]
-    return [RenderedMessage(fallback, summary)] + [
+    thread = [block for part in parts if part.count for block in part.thread]
+    if len(head) + len(body) > MAX_BLOCKS:
+        thread = body + thread
+        body = [*text_sections(f"• {part.summary}" for part in parts if part.count)]
+    chunks = _chunks(thread, MAX_BLOCKS) if thread else []
+    post = head + body
+    if chunks and len(post) < MAX_BLOCKS:
+        post.append(
+            context(f":thread: The full digest continues in the thread ({_replies(chunks)}).")
+        )
+    return [RenderedMessage(fallback, post)] + [
         RenderedMessage(f"{title} (part {i} of {len(chunks)})", chunk)
         for i, chunk in enumerate(chunks, start=1)
     ]
+
+
+def chart_pointer(has_chart: bool) -> Blocks:
+    """Where the weekly chart is, for a digest that carries one."""
+    if not has_chart:
+        return []
+    return [
+        context(":bar_chart: Loss reasons and top tags over 12 weeks: the chart is in the thread.")
+    ]
+
+
+def _replies(chunks: list[Blocks]) -> str:
+    return f"{len(chunks)} repl{'ies' if len(chunks) != 1 else 'y'}"
 
 
 def _chunks(blocks: Blocks, size: int) -> list[Blocks]:
@@ -250,9 +274,11 @@ def thanks_message(marketer: str, quote: str, where: str) -> str:
 def subscription_line(subscription: DigestSubscription, next_post: datetime) -> str:
     tags = " ".join(f"`#{mrkdwn.escape(t)}`" for t in subscription.tag_filter) or "every tag"
     empty = ", also when nothing is new" if subscription.post_when_empty else ""
+    sections = ", ".join(subscription.section_names) or "notes, deals, promises"
+    chart = ", with the weekly chart" if subscription.chart else ""
     return (
         f"*#{subscription.id}* <#{subscription.channel_id}>, {subscription.cadence} at "
-        f"{subscription.post_at} {subscription.timezone}, {tags}{empty} — next "
+        f"{subscription.post_at} {subscription.timezone}, {tags}, {sections}{chart}{empty} — next "
         f"{_local(next_post, subscription.timezone, '%a %d %b at %H:%M')}"
     )
 

@@ -13,21 +13,40 @@ cursors and the period.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import partial
 
 from bot.delivery import SEND_ERRORS, deliver_once, slack_error
 from bot.digests import blocks as render
+from bot.digests.chart import Chart, alt_text, chart_for, render_png, wants_chart
+from bot.digests.recognition import recognition_blocks
 from bot.digests.section import SectionRequest
-from bot.digests.sections import cursor_kinds, digest_sections
+from bot.digests.sections import (
+    FIELD_NOTES,
+    DigestSection,
+    cursor_kinds,
+    digest_sections,
+    shown_sections,
+)
 from bot.digests.subscriptions import invite_first, schedule_of, subscriptions_in
+from bot.digests.themes import ThemesToFlag, theme_blocks, themes_to_flag
 from bot.refusals import Refusal
 from bot.services import Services
 from storage import digests
+from storage.digest_themes import ThemeChange
 from storage.digests import DigestPeriod, DigestSubscription, RenderedMessage
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A period's rendered messages (none: stay quiet) and what freezing them records."""
+
+    messages: list[RenderedMessage]
+    themes: ThemeChange
+    chart: Chart | None = None  # uploaded into the thread once the messages are out
 
 
 def compose(
@@ -37,26 +56,49 @@ def compose(
     end: datetime,
     *,
     post_when_empty: bool,
-) -> list[RenderedMessage]:
+) -> Composed:
     """The rendered messages of one period; none when it is empty and should stay quiet."""
+    shown = shown_sections(digest_sections(), subscription.section_names)
     contents = [
-        section.build(
-            SectionRequest(
-                db=services.db,
-                team_id=subscription.team_id,
-                tags=subscription.tag_filter,
-                after_id=ranges[section.kind][0],
-                upto_id=ranges[section.kind][1],
-                period_start=subscription.period_start,
-                period_end=end,
-                ranges=ranges,
-            )
-        )
-        for section in digest_sections()
+        section.build(_request(services, subscription, ranges, end, section)) for section in shown
     ]
-    if not any(content.count for content in contents) and not post_when_empty:
-        return []
-    return render.digest_messages(subscription, subscription.period_start, end, contents)
+    notes_shown = FIELD_NOTES in shown
+    themes = (
+        themes_to_flag(services.db, subscription, end)
+        if notes_shown
+        else ThemesToFlag([], ThemeChange(subscription.id, subscription.team_id))
+    )
+    # The month's recognition is posted even on a quiet day: the month has only one first digest.
+    recognition = (
+        recognition_blocks(services.db, subscription, subscription.period_start, end)
+        if notes_shown
+        else []
+    )
+    if not any(content.count for content in contents) and not recognition and not post_when_empty:
+        return Composed([], replace(themes.change, flagged=()))
+    chart = chart_for(services.db, subscription, end) if wants_chart(subscription) else None
+    lead = [*recognition, *theme_blocks(themes.themes), *render.chart_pointer(chart is not None)]
+    messages = render.digest_messages(subscription, subscription.period_start, end, contents, lead)
+    return Composed(messages, themes.change, chart)
+
+
+def _request(
+    services: Services,
+    subscription: DigestSubscription,
+    ranges: digests.Ranges,
+    end: datetime,
+    section: DigestSection,
+) -> SectionRequest:
+    return SectionRequest(
+        db=services.db,
+        team_id=subscription.team_id,
+        tags=subscription.tag_filter,
+        after_id=ranges[section.kind][0],
+        upto_id=ranges[section.kind][1],
+        period_start=subscription.period_start,
+        period_end=end,
+        ranges=ranges,
+    )
 
 
 def open_ranges(services: Services, subscription: DigestSubscription) -> digests.Ranges:
@@ -73,7 +115,7 @@ def open_ranges(services: Services, subscription: DigestSubscription) -> digests
 def preview(services: Services, subscription: DigestSubscription) -> list[RenderedMessage]:
     """What the subscription would post now, without posting or moving anything."""
     ranges = open_ranges(services, subscription)
-    return compose(services, subscription, ranges, services.clock(), post_when_empty=True)
+    return compose(services, subscription, ranges, services.clock(), post_when_empty=True).messages
 
 
 @dataclass
@@ -135,12 +177,16 @@ def _frozen_period(
     if existing is not None:
         return existing
     ranges = open_ranges(services, subscription)
-    messages = compose(services, subscription, ranges, end, post_when_empty=post_when_empty)
-    return digests.freeze_period(services.db, subscription, end, ranges, messages)
+    composed = compose(services, subscription, ranges, end, post_when_empty=post_when_empty)
+    chart = composed.chart.to_json() if composed.chart is not None else None
+    return digests.freeze_period(
+        services.db, subscription, end, ranges, composed.messages, composed.themes, chart
+    )
 
 
 def post_period(services: Services, period: DigestPeriod) -> tuple[str | None, int]:
-    """Post the parts not yet posted; returns the channel message's ts and the part count."""
+    """Post the parts not yet posted, then the chart; returns the channel message's ts and
+    the part count."""
     messages = digests.messages_of(services.db, period.id)
     thread_ts = messages[0].ts if messages else None
     for message in messages:
@@ -148,7 +194,27 @@ def post_period(services: Services, period: DigestPeriod) -> tuple[str | None, i
             ts = _post(services, message, thread_ts if message.part else None)
             digests.record_message_posted(services.db, message.id, ts)
             thread_ts = thread_ts or ts
+    if messages and thread_ts and period.chart_json and not period.chart_file:
+        file_id = _upload_chart(
+            services, Chart.from_json(period.chart_json), messages[0], thread_ts
+        )
+        digests.record_chart_posted(services.db, period.id, file_id)
     return thread_ts, len(messages)
+
+
+def _upload_chart(
+    services: Services, chart: Chart, message: digests.DigestMessage, thread_ts: str
+) -> str:
+    """The chart as a PNG in the digest's thread, with its numbers in the alt text."""
+    response = services.client.files_upload_v2(
+        channel=message.channel_id,
+        thread_ts=thread_ts,
+        file=render_png(chart),
+        filename=f"perspective-digest-{message.period_id}.png",
+        title=chart.title,
+        alt_txt=alt_text(chart),
+    )
+    return response["file"]["id"]
 
 
 def _post(services: Services, message: digests.DigestMessage, thread_ts: str | None) -> str:

@@ -38,8 +38,7 @@ from bot.digests.section import SectionRequest
 from storage import deals, digest_deals, digest_notes, digest_promises
 from storage.db import Database
 
-NOTES_PER_TAG = 5
-MAX_NOTES_SHOWN = 40
+TOP_NOTES = 5  # notes shown in the channel post; the thread carries them all
 
 
 LatestId = Callable[[Database, str], int]
@@ -51,38 +50,55 @@ class DigestSection:
     latest_id: LatestId
     build: Callable[[SectionRequest], SectionContent]
     more_kinds: tuple[tuple[str, LatestId], ...] = ()  # further cursors the section reads
+    name: str = ""  # what `sections:` calls it; a section without a name is always shown
 
 
 def field_notes_section(request: SectionRequest) -> SectionContent:
-    """New notes grouped by (first matching) tag, newest first, each with its two buttons."""
+    """The newest note of each of the largest groups in the channel, every note in the thread.
+
+    Every note stays one click from the digest, however many came in, while the
+    channel post stays short enough to read at a glance.
+    """
     notes = digest_notes.NoteRange(request.team_id, request.after_id, request.upto_id, request.tags)
     counts = digest_notes.tag_counts(request.db, notes)
     total = sum(group.count for group in counts)
     if not total:
         return SectionContent(0, "no new field notes", [])
-    shown = digest_notes.newest_per_tag(request.db, notes, NOTES_PER_TAG)
+    every_note = digest_notes.newest_per_tag(request.db, notes, None)
     return SectionContent(
         count=total,
         summary=f"{total:,} new field note{'s' if total != 1 else ''}",
-        blocks=render.field_notes(counts, shown, MAX_NOTES_SHOWN),
+        blocks=render.top_notes(counts, every_note, TOP_NOTES),
+        thread=render.all_notes(counts, every_note) if total > TOP_NOTES else [],
     )
 
 
-FIELD_NOTES = DigestSection("field_notes", digest_notes.latest_note_id, field_notes_section)
+FIELD_NOTES = DigestSection(
+    "field_notes", digest_notes.latest_note_id, field_notes_section, name="notes"
+)
 PROMISE_EVENTS = DigestSection(
-    "promise_events", digest_promises.latest_event_id, promise_events_section
+    "promise_events", digest_promises.latest_event_id, promise_events_section, name="promises"
 )
 DEAL_CLOSURES = DigestSection(
     "deal_closures",
     deals.latest_closure_id,
     deals_section,
     more_kinds=(("deal_answers", digest_deals.latest_answer_id),),
+    name="deals",
 )
+# In the order a digest shows them.
+SECTION_NAMES = ("notes", "deals", "promises")
 
 
 def digest_sections() -> list[DigestSection]:
     """Every section of a digest, in the order they appear."""
     return [FIELD_NOTES, DEAL_CLOSURES, PROMISE_EVENTS]
+
+
+def shown_sections(sections: list[DigestSection], chosen: tuple[str, ...]) -> list[DigestSection]:
+    """The sections a subscription chose (all when it chose none); cursors still cover every
+    kind, so a section left out never floods a later digest with what it skipped."""
+    return [s for s in sections if not chosen or not s.name or s.name in chosen]
 
 
 def cursor_kinds(sections: list[DigestSection]) -> list[tuple[str, LatestId]]:

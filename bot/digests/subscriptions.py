@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from slack_sdk.errors import SlackApiError
 
 from bot.digests.schedule import CADENCES, Schedule, parse_time
-from bot.digests.sections import cursor_kinds, digest_sections
+from bot.digests.sections import SECTION_NAMES, cursor_kinds, digest_sections
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack import mentions
@@ -23,6 +23,9 @@ from storage.digests import DigestSubscription, NewSubscription
 
 ADD_EXAMPLE = "`/perspective digest add #marketing daily 09:00 Europe/Berlin #pricing`"
 ALWAYS = "always"
+CHART = "chart"
+SECTIONS = "sections:"
+SECTIONS_EXAMPLE = "`sections:notes,deals`"
 NAMED_CHANNEL = re.compile(r"^<#[CG][A-Z0-9]+\|([^>]+)>$")
 
 
@@ -34,10 +37,13 @@ class SubscriptionDraft:
     timezone: str = "UTC"
     tags: tuple[str, ...] = ()
     post_when_empty: bool = False
+    sections: tuple[str, ...] = ()  # empty: every section
+    chart: bool = False
 
 
 def parse_add(text: str, default_timezone: str) -> SubscriptionDraft | Refusal:
-    """`<#channel> [daily|weekly] [HH:MM] [time zone] [#tag …] [always]`, in any order after the channel."""
+    """`<#channel> [daily|weekly] [HH:MM] [time zone] [#tag …] [sections:a,b] [chart] [always]`,
+    in any order after the channel."""
     words = text.split()
     channel = mentions.channel_id(words[0]) if words else None
     if channel is None:
@@ -60,6 +66,13 @@ def _read_option(word: str, settings: dict) -> Refusal | None:
         settings["cadence"] = lowered
     elif lowered == ALWAYS:
         settings["post_when_empty"] = True
+    elif lowered == CHART:
+        settings["chart"] = True
+    elif lowered.startswith(SECTIONS):
+        sections = parse_sections(lowered.removeprefix(SECTIONS))
+        if isinstance(sections, Refusal):
+            return sections
+        settings["sections"] = sections
     elif word.startswith("#") and len(word) > 1:
         settings["tags"].append(lowered.lstrip("#"))
     elif named:  # a tag that is also a channel name arrives as a channel link
@@ -83,10 +96,24 @@ def _read_option(word: str, settings: dict) -> Refusal | None:
     else:
         return Refusal(
             f"I couldn't read `{word[:40]}`. Write it like {ADD_EXAMPLE} "
-            "(cadence, time, time zone and tags are optional; add `always` to post even "
-            "when nothing is new)."
+            "(cadence, time, time zone and tags are optional; "
+            f"{SECTIONS_EXAMPLE} keeps only those sections, `chart` adds the weekly chart to a "
+            "daily digest, and `always` posts even when nothing is new)."
         )
     return None
+
+
+def parse_sections(value: str) -> tuple[str, ...] | Refusal:
+    """`notes,deals` → ("notes", "deals"), in the digest's own order; unknown names refused."""
+    names = [name for name in value.replace(";", ",").split(",") if name]
+    unknown = [name for name in names if name not in SECTION_NAMES]
+    if unknown or not names:
+        what = f"`{unknown[0][:20]}` isn't a section" if unknown else "Name at least one section"
+        return Refusal(
+            f"{what}: choose from {', '.join(f'`{n}`' for n in SECTION_NAMES)}, "
+            f"separated by commas, e.g. {SECTIONS_EXAMPLE}."
+        )
+    return tuple(name for name in SECTION_NAMES if name in names)
 
 
 def _zone_named(word: str) -> str | None:
@@ -160,6 +187,8 @@ def add_subscription(
         created_by=user_id,
         created_at=services.clock(),
         post_when_empty=draft.post_when_empty,
+        sections=draft.sections,
+        chart=draft.chart,
     )
     return digests.add_subscription(services.db, new, starting_ids)
 

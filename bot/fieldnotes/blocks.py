@@ -39,6 +39,7 @@ HELP = f"""*Field notes* — capture what a customer actually said, so marketing
 • `/fieldnote delete <number>` — delete one of your notes
 • `/fieldnote competitor <name>` — what the field said about a competitor (30 and 90 days): notes, deals won and lost, customer quotes, who hears most
 • `/fieldnote competitors` — every competitor the field mentioned, most mentioned first, with our win rate
+• `/fieldnote settings recognition off|on` — keep your name out of the monthly “Notes that mattered” (your notes still count)
 • `/fieldnote help` — this help"""
 
 

@@ -23,7 +23,11 @@ MAX_TAG_CHARS = 100
 PAGE_SIZE = 10
 RELATED_DEAL_CHOICES = 50
 MAX_OFFERED_CHARS = 2000  # a DM offered back as a note rides in its button's value
-SUBCOMMANDS = ("search", "mine", "delete", "competitor", "competitors", "help")
+SUBCOMMANDS = ("search", "mine", "delete", "competitor", "competitors", "settings", "help")
+SETTINGS_HELP = (
+    "`/fieldnote settings recognition off` keeps your name out of the monthly "
+    "“Notes that mattered” in digests (your notes still count); `on` names you again."
+)
 EXAMPLE = (
     "`/fieldnote [Acme Corp] CFO says per-seat pricing kills it vs Gong #pricing #competitor:gong`"
 )
@@ -68,7 +72,14 @@ class Help:
     pass
 
 
-FieldnoteCommand = Capture | Search | Mine | Delete | Competitor | Competitors | Help | Refusal
+@dataclass(frozen=True)
+class Recognition:
+    named: bool  # whether digests may thank the rep by name
+
+
+FieldnoteCommand = (
+    Capture | Search | Mine | Delete | Competitor | Competitors | Help | Recognition | Refusal
+)
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,8 @@ def read_command(text: str) -> FieldnoteCommand:
         return Competitors()
     if first == "competitor":
         return Competitor(" ".join(rest))
+    if first == "settings":
+        return _settings([word.lower() for word in rest])
     if _looks_like_mistyped_command(words):
         return _unknown_command(words[0])
     return Capture(text)
@@ -125,6 +138,12 @@ def _delete(rest: list[str]) -> Delete | Refusal:
     if len(rest) == 1 and rest[0].lstrip("#").isdigit():
         return Delete(int(rest[0].lstrip("#")))
     return Refusal("Say which note to delete by its number, e.g. `/fieldnote delete 42`.")
+
+
+def _settings(rest: list[str]) -> Recognition | Refusal:
+    if len(rest) == 2 and rest[0] == "recognition" and rest[1] in ("on", "off"):
+        return Recognition(named=rest[1] == "on")
+    return Refusal(SETTINGS_HELP)
 
 
 def _looks_like_mistyped_command(words: list[str]) -> bool:
@@ -139,7 +158,7 @@ def _unknown_command(word: str) -> Refusal:
     hint = f" Did you mean `/fieldnote {guess[0]}`?" if guess else ""
     return Refusal(
         f"`{word[:40]}` isn't a /fieldnote command.{hint} Commands: "
-        "`search <words>`, `mine`, `delete <number>`, `competitor <name>`, `competitors`, `help`. "
+        "`search <words>`, `mine`, `delete <number>`, `competitor <name>`, `competitors`, `settings`, `help`. "
         f"To save a note, write a sentence, e.g. {EXAMPLE}"
     )
 

@@ -122,9 +122,12 @@ def _digest() -> Payload:
     ]
     counts = [TagCount("pricing", 2), TagCount("competitor:gong", 1)]
     notes_part = SectionContent(
-        3, "3 new field notes", digest_blocks.field_notes(counts, notes, 10)
+        3,
+        "3 new field notes",
+        digest_blocks.top_notes(counts, notes, 5),
+        digest_blocks.all_notes(counts, notes),
     )
-    [message] = digest_blocks.digest_messages(
+    message, *_thread = digest_blocks.digest_messages(
         subscription, posted - timedelta(days=1), posted, [notes_part]
     )
     return {"text": message.text, "blocks": message.blocks}

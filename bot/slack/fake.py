@@ -3,7 +3,9 @@
 It rejects what Slack rejects (missing arguments, bad tokens, Block Kit limits)
 with Slack's error shape — HTTP 200 and `ok: false`, or 429 with `Retry-After`
 for rate limits — so a test fails wherever Slack would. It also serves
-`response_url` posts (`/response/<id>`), which Bolt's `respond()` uses.
+`response_url` posts (`/response/<id>`), which Bolt's `respond()` uses, and the
+upload URLs (`/upload/<file id>`) that `files.getUploadURLExternal` hands out,
+so `files_upload_v2` runs its three steps for real.
 """
 
 from __future__ import annotations
@@ -48,6 +50,19 @@ class Failure:
 
 
 @dataclass
+class Upload:
+    """A file on its way in: announced (`files.getUploadURLExternal`), sent, then shared."""
+
+    filename: str
+    length: int
+    alt_txt: str | None
+    content: bytes | None = None
+    title: str | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+
+
+@dataclass
 class FakeSlack:
     """State of the fake workspace; tests add users and channels, then read `calls`."""
 
@@ -63,6 +78,8 @@ class FakeSlack:
     conversations: dict[str, list[str]] = field(default_factory=dict)  # opened DMs: members
     app_token: str = "xapp-1-test-token"
     socket_url: str | None = None
+    upload_base: str = "http://127.0.0.1/upload/"  # the server's own address, once it runs
+    uploads: dict[str, Upload] = field(default_factory=dict)
     _ts: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
@@ -130,6 +147,7 @@ class FakeSlack:
             self.failures.clear()
             self.delays.clear()
             self.conversations.clear()
+            self.uploads.clear()
             self.socket_url = None
 
     # ---- reading what the bot did -------------------------------------------------------
@@ -161,6 +179,11 @@ class FakeSlack:
         """Every call after the first `index`, failed ones too (the sandbox reads them in turn)."""
         with self._changed:
             return self.calls[index:]
+
+    def shared_files(self, channel: str) -> list[Upload]:
+        """The files shared in `channel` (uploaded and completed), in order."""
+        with self._changed:
+            return [u for u in self.uploads.values() if u.channel == channel]
 
     def summary(self) -> list[tuple[str, bool, str | None]]:
         return [(c.method, c.ok, c.error) for c in self.calls]
@@ -242,6 +265,47 @@ class FakeSlack:
             "channel": args["channel"],
             "permalink": f"https://example.slack.com/archives/{args['channel']}/p{ts}",
         }
+
+    def _files_getUploadURLExternal(self, args: Args) -> Args:
+        length = str(args["length"])
+        if not length.isdigit() or int(length) == 0:
+            raise SlackError("invalid_arguments", "length must be a positive integer")
+        file_id = f"F{next(self._ts):09d}"
+        with self._changed:
+            self.uploads[file_id] = Upload(str(args["filename"]), int(length), args.get("alt_txt"))
+        return {"upload_url": f"{self.upload_base}{file_id}", "file_id": file_id}
+
+    def receive_upload(self, file_id: str, content: bytes) -> tuple[int, str]:
+        """The POST to an upload URL: 200 "OK - <bytes>", as files.slack.com answers."""
+        with self._changed:
+            upload = self.uploads.get(file_id)
+            if upload is None:
+                return 404, "file not found"
+            upload.content = content
+            self.calls.append(Call("upload", {"file_id": file_id, "bytes": len(content)}, ok=True))
+            self._changed.notify_all()
+        return 200, f"OK - {len(content)}"
+
+    def _files_completeUploadExternal(self, args: Args) -> Args:
+        files = json.loads(args["files"]) if isinstance(args["files"], str) else args["files"]
+        channel = args.get("channel_id") or args.get("channels")
+        if channel in self.channels_without_bot:
+            raise SlackError("not_in_channel")
+        shared = []
+        with self._changed:
+            for entry in files:
+                upload = self.uploads.get(str(entry.get("id")))
+                if upload is None or upload.content is None:
+                    raise SlackError("file_not_found")
+                if len(upload.content) != upload.length:
+                    raise SlackError("file_upload_size_mismatch")
+                upload.title, upload.channel = entry.get("title"), channel
+                upload.thread_ts = args.get("thread_ts")
+                shared.append(
+                    {"id": entry["id"], "name": upload.filename, "title": upload.title,
+                     "alt_txt": upload.alt_txt, "size": upload.length}
+                )  # fmt: skip
+        return {"files": shared}
 
     def _views_open(self, args: Args) -> Args:
         return {"view": {"id": "V" + str(next(self._ts)), **args["view"]}}
@@ -349,6 +413,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, raw: bytes) -> None:
         url = urlparse(self.path)
+        if url.path.startswith("/upload/"):
+            status, text = self.fake.receive_upload(url.path.removeprefix("/upload/"), raw)
+            self._send(status, text.encode(), "text/plain; charset=utf-8", {})
+            return
         args: Args = dict(parse_qsl(url.query))
         if raw:
             if (self.headers.get("Content-Type") or "").startswith("application/json"):
@@ -363,9 +431,11 @@ class _Handler(BaseHTTPRequestHandler):
             status, body, headers = self.fake.handle(
                 method, args, self.headers.get("Authorization")
             )
-        payload = json.dumps(body).encode()
+        self._send(status, json.dumps(body).encode(), "application/json; charset=utf-8", headers)
+
+    def _send(self, status: int, payload: bytes, content_type: str, headers: dict) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(payload)))
         for name, value in headers.items():
             self.send_header(name, value)
@@ -418,6 +488,7 @@ class FakeSlackServer:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.api_url = f"http://127.0.0.1:{self.port}/api/"
+        self.fake.upload_base = f"http://127.0.0.1:{self.port}/upload/"
         self._thread = threading.Thread(target=self._serve, daemon=True)
 
     def _serve(self) -> None:

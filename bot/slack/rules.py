@@ -32,6 +32,8 @@ REQUIRED: dict[str, list[str | tuple[str, ...]]] = {
     "conversations.open": [("users", "channel")],
     "conversations.info": ["channel"],
     "conversations.members": ["channel"],
+    "files.getUploadURLExternal": ["filename", "length"],
+    "files.completeUploadExternal": ["files"],
 }
 
 BLOCK_TYPES = {

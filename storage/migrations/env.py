@@ -8,6 +8,8 @@ from sqlalchemy import create_engine
 
 import storage.claims
 import storage.deals
+import storage.digest_recognition
+import storage.digest_themes
 import storage.digests
 import storage.fieldnotes
 import storage.note_uses

@@ -26,6 +26,7 @@ SCOPES = {
     "users_lookupByEmail": {"users:read", "users:read.email"},
     "conversations_open": {"im:write", "mpim:write"},
     "conversations_info": {"channels:read", "groups:read"},
+    "files_upload_v2": {"files:write"},
     "conversations_members": {"channels:read", "groups:read"},
     "chat_getPermalink": set(),  # Slack's docs: no scope required
 }

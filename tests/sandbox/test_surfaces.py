@@ -53,7 +53,8 @@ SURFACES: dict[str, str] = {
     "bot.promises.blocks.reminder": "tick 2026-12-01T14:00Z",
     "bot.promises.blocks.reminders": "",
     "bot.digests.blocks.digest_messages": "tick 2026-12-01T14:05Z",
-    "bot.digests.blocks.field_notes": "tick 2026-12-01T14:10Z",
+    "bot.digests.blocks.top_notes": "tick 2026-12-01T14:10Z",
+    "bot.digests.blocks.all_notes": "",
     "bot.promises.blocks.outcome": "click Kept",
     "bot.digests.blocks.ask_rep_message": "as carol\nclick Ask rep",
     "bot.digests.blocks.used_modal": "click Used it",
@@ -84,6 +85,7 @@ SURFACES: dict[str, str] = {
 }
 # Pieces of the surfaces above, or words they share; never shown on their own.
 PARTS = {
+    "bot.digests.blocks.chart_pointer",
     "bot.deals.blocks.deal_title",
     "bot.deals.blocks.money",
     "bot.deals.blocks.question",
