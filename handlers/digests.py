@@ -48,7 +48,7 @@ WHERE_MISSING = "Say where you used it, e.g. “Q1 pricing page”."
 def digest_command(
     services: Services, command: dict[str, Any], rest: str, respond: Respond
 ) -> None:
-    """`/perspective digest <add|list|remove|now> …` (admins only)."""
+    """`/perspective digest <add|list|remove|now> …` (admins only); `add` alone opens the form."""
     if refusal := services.require_admin(command["user_id"], "set up digests"):
         refuse(respond, refusal)
         return
