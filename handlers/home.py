@@ -20,7 +20,7 @@ from bot.services import Services
 from bot.teams import roles_of
 from handlers.common import ack_now, apologise_on_error, pressed_on_home, tell, with_services
 from handlers.deals import open_deal_assign_form
-from handlers.digests import HELP_LINES
+from handlers.digests import open_digest_form
 from handlers.rollouts import open_rollout_form, open_rollout_move_form
 from handlers.teams import open_team_form
 
@@ -91,11 +91,8 @@ def answer_dm(
 
 @apologise_on_error
 def add_digest_button(services: Services, body: dict[str, Any], client: WebClient) -> None:
-    """Until the digest has a form, the button says how to type one."""
-    if refusal := services.require_admin(body["user"]["id"], "set up digests"):
-        tell(client, body, refusal.message)
-        return
-    tell(client, body, "To add a digest, type in any channel:\n" + HELP_LINES)
+    team, user = body["team"]["id"], body["user"]["id"]
+    _tell_refusal(client, body, open_digest_form(services, client, body["trigger_id"], team, user))
 
 
 @apologise_on_error

@@ -15,18 +15,25 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.intel.blocks import competitor_button, competitor_buttons
 from bot.slack import mrkdwn
 from bot.slack.blocks import (
     Block,
     Blocks,
     actions,
     button,
+    checkboxes,
     context,
+    conversations_select,
     divider,
     header,
+    input_block,
     modal,
+    radio_buttons,
     section,
+    static_select,
     text_input,
+    timepicker,
 )
 from storage.digest_notes import DigestNote, TagCount
 from storage.digests import DigestSubscription, RenderedMessage
@@ -40,6 +47,35 @@ USED_IT_ACTION = "digest_used_it"
 USED_MODAL = "digest_used_modal"
 NOTE_BLOCK = "digest_note:"
 USED_MARK = " · :white_check_mark: _used_"
+COMPETITOR_TAG = "competitor:"
+FORM_CALLBACK = "digest_form"
+FORM_CHANNEL = "channel"
+FORM_CADENCE = "cadence"
+FORM_TIME = "post_at"
+FORM_ZONE = "timezone"
+FORM_TAGS = "tags"
+FORM_SECTIONS = "sections"
+FORM_OPTIONS = "options"
+CADENCE_LABELS = {"daily": "Daily", "weekly": "Weekly, on Mondays (with a chart)"}
+SECTION_LABELS = {
+    "notes": "Field notes",
+    "deals": "Closed deals: amounts and reasons",
+    "promises": "Promises kept, broken and at risk",
+}
+OPTION_LABELS = {
+    "chart": "Add the weekly chart to a daily digest",
+    "always": "Post even when nothing is new",
+}
+# The zones most teams are in; the admin's own zone is added first when it is not one of them.
+COMMON_ZONES = (
+    "UTC", "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin",
+    "Europe/Madrid", "Europe/Rome", "Europe/Amsterdam", "Europe/Stockholm", "Europe/Warsaw",
+    "Europe/Helsinki", "Europe/Athens", "Europe/Istanbul", "Africa/Lagos", "Africa/Johannesburg",
+    "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore", "Asia/Shanghai", "Asia/Tokyo",
+    "Australia/Sydney", "Pacific/Auckland", "America/Sao_Paulo", "America/New_York",
+    "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Anchorage",
+    "Pacific/Honolulu",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,6 +104,7 @@ def top_notes(counts: Sequence[TagCount], notes: Sequence[DigestNote], limit: in
             newest[note.tag] = note
     listing = ", ".join(f"{_tag_label(g.tag)} ({g.count:,})" for g in counts)
     blocks.extend(text_sections([f"*By tag:* {listing}"]))
+    blocks.extend(competitor_buttons([name for g in counts if (name := _competitor(g.tag))]))
     for note in [newest[g.tag] for g in counts if g.tag in newest][:limit]:
         blocks.extend([note_block(note), note_actions(note.id)])
     blocks.append(context(f":thread: All {_notes(total)} are in the thread, by tag."))
@@ -81,10 +118,19 @@ def all_notes(counts: Sequence[TagCount], notes: Sequence[DigestNote]) -> Blocks
         by_tag.setdefault(note.tag, []).append(note)
     blocks: Blocks = []
     for group in counts:
-        blocks.append(section(f"*{_tag_label(group.tag)}* · {_notes(group.count)}"))
+        name = _competitor(group.tag)
+        button_for = competitor_button(name) if name else None
+        blocks.append(section(f"*{_tag_label(group.tag)}* · {_notes(group.count)}", button_for))
         for note in by_tag.get(group.tag, []):
             blocks.extend([note_block(note), note_actions(note.id)])
     return blocks
+
+
+def _competitor(tag: str | None) -> str | None:
+    """`competitor:gong` → `gong`: the competitor a tag names, for its *Competitor* button."""
+    if tag is None or not tag.startswith(COMPETITOR_TAG):
+        return None
+    return tag.removeprefix(COMPETITOR_TAG) or None
 
 
 def note_block(note: DigestNote) -> Block:
@@ -298,3 +344,34 @@ def delivery_text(subscription: DigestSubscription, status: str, error: str | No
             "nothing was posted (a digest added with `always` posts even then)."
         )
     return f"Digest #{subscription.id} for {where} is being posted by another process right now."
+
+
+# ---- the digest form ------------------------------------------------------------------------
+
+
+def digest_form(admin_zone: str, metadata: str = "") -> dict[str, Any]:
+    """The digest form, its time zone starting on the admin's own; `metadata` is the
+    channel to confirm in ("" for a DM)."""
+    zones = list(dict.fromkeys([admin_zone, *COMMON_ZONES]))
+    blocks = [
+        section("Pick the channel marketing reads and when the digest posts there."),
+        input_block(FORM_CHANNEL, "Channel", conversations_select("Where the digest goes")),
+        input_block(FORM_CADENCE, "How often", radio_buttons(CADENCE_LABELS, "daily")),
+        input_block(FORM_TIME, "Posts at", timepicker("09:00")),
+        input_block(
+            FORM_ZONE,
+            "Time zone",
+            static_select({z: z.replace("_", " ") for z in zones}, admin_zone),
+        ),
+        text_input(
+            FORM_TAGS,
+            "Only notes with these tags",
+            "#pricing #security (empty: every tag)",
+            optional=True,
+            max_length=500,
+        ),
+        input_block(FORM_SECTIONS, "Sections", checkboxes(SECTION_LABELS, list(SECTION_LABELS))),
+        input_block(FORM_OPTIONS, "Options", checkboxes(OPTION_LABELS), optional=True),
+        context("The digest covers what is recorded from now on."),
+    ]
+    return modal(FORM_CALLBACK, "Add a digest", blocks, metadata=metadata)

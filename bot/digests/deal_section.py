@@ -15,6 +15,7 @@ from __future__ import annotations
 from bot.deals.blocks import money, reason_label
 from bot.digests.blocks import ACCOUNT_CHARS, SectionContent, text_sections
 from bot.digests.section import SectionRequest
+from bot.intel.blocks import competitor_buttons
 from bot.slack import mrkdwn
 from storage import digest_deals as store
 from storage.deal_stats import ReasonCount
@@ -45,6 +46,7 @@ def deals_section(request: SectionRequest) -> SectionContent:
         return SectionContent(0, "no deals closed", [])
     summary = _summary(counts, late)
     lines = [f":moneybag: *Closed deals* · {summary}"]
+    listed: list[ClosedDeal] = []
     budget = MAX_SHOWN
     for outcome, label, icon in OUTCOMES:
         count = counts.get(outcome, 0)
@@ -52,18 +54,29 @@ def deals_section(request: SectionRequest) -> SectionContent:
             continue
         shown = store.closed_deals(request.db, span, outcome, max(budget, 0))
         budget -= len(shown)
+        listed.extend(shown)
         lines.append(f"*{label}* · {_deals(count)}")
         lines.extend(deal_lines(deal, icon) for deal in shown)
         lines.extend(_more(count - len(shown), f"{label.lower()} deals"))
     if late:
         shown = store.late_answers(request.db, span, max(budget, 0))
+        listed.extend(shown)
         lines.append(f"*Reasons in for deals shown earlier* · {late:,}")
         lines.extend(deal_lines(deal, _icon(deal.outcome)) for deal in shown)
         lines.extend(_more(late - len(shown), "reasons"))
-    lines.extend(_aggregates(request, span))
-    return SectionContent(
-        count=sum(counts.values()) + late, summary=summary, blocks=text_sections(lines)
-    )
+    aggregates, top = _aggregates(request, span)
+    lines.extend(aggregates)
+    named = [deal.competitor for deal in listed if deal.competitor] + top
+    blocks = text_sections(lines) + competitor_buttons(_distinct(named))
+    return SectionContent(count=sum(counts.values()) + late, summary=summary, blocks=blocks)
+
+
+def _distinct(names: list[str]) -> list[str]:
+    """Each competitor once (`Gong` and `gong` are one), in the order first named."""
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.strip().lower(), name.strip())
+    return [name for name in seen.values() if name]
 
 
 def deal_lines(deal: ClosedDeal, icon: str) -> str:
@@ -100,11 +113,12 @@ def _answer_lines(deal: ClosedDeal) -> list[str]:
     return lines
 
 
-def _aggregates(request: SectionRequest, span: DealRange) -> list[str]:
-    """Reason counts per outcome and the competitors named, over the answers shown above."""
+def _aggregates(request: SectionRequest, span: DealRange) -> tuple[list[str], list[str]]:
+    """Reason counts per outcome and the competitors named, over the answers shown above;
+    and the top competitors' names, for their buttons."""
     reasons = store.reason_counts(request.db, span)
     if not reasons:
-        return []
+        return [], []
     lines = [
         f"*{label} reasons:* {_reason_counts(reasons, outcome)}"
         for outcome, label, _icon in OUTCOMES
@@ -117,7 +131,7 @@ def _aggregates(request: SectionRequest, span: DealRange) -> list[str]:
             for name, n in competitors
         )
         lines.append(f"*Top competitors:* {named}")
-    return lines
+    return lines, [name for name, _n in competitors]
 
 
 def _reason_counts(reasons: list[ReasonCount], outcome: str) -> str:

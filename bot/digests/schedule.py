@@ -10,11 +10,14 @@ and a new subscription waits for its next slot.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 CADENCES = ("daily", "weekly")
+TIME_OF_DAY = re.compile(r"^(?P<hours>\d{1,2})(?::(?P<minutes>\d{2}))?\s*(?P<half>am|pm)?$")
+TIME_FORMS = "`9am`, `9:30pm`, `09:00` or `21:00`"
 MONDAY = 0
 
 
@@ -54,10 +57,16 @@ class Schedule:
 
 
 def parse_time(value: str) -> time | None:
-    """`9:00`, `09:00` or `17:30` → a time; anything else → None."""
-    hours, sep, minutes = value.partition(":")
-    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2:
+    """What people type for a time of day: `9am`, `9:30pm`, `9:00`, `09:00`, `21:00` → a time;
+    anything else (`25:00`, `9ish`, a bare `9`, `13pm`) → None, never a guess."""
+    match = TIME_OF_DAY.match(value.strip().lower())
+    if match is None or not (match["minutes"] or match["half"]):
         return None
-    if int(hours) > 23 or int(minutes) > 59:
+    hours, minutes = int(match["hours"]), int(match["minutes"] or 0)
+    if match["half"]:
+        if not 1 <= hours <= 12:
+            return None
+        hours = hours % 12 + (12 if match["half"] == "pm" else 0)
+    if hours > 23 or minutes > 59:
         return None
-    return time(int(hours), int(minutes))
+    return time(hours, minutes)

@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from slack_sdk.errors import SlackApiError
 
-from bot.digests.schedule import CADENCES, Schedule, parse_time
+from bot.digests.blocks import FORM_CHANNEL, FORM_SECTIONS, FORM_TIME, FORM_ZONE
+from bot.digests.schedule import CADENCES, TIME_FORMS, Schedule, parse_time
 from bot.digests.sections import SECTION_NAMES, cursor_kinds, digest_sections
 from bot.refusals import Refusal
 from bot.services import Services
@@ -21,7 +22,7 @@ from bot.slack import mentions
 from storage import digests
 from storage.digests import DigestSubscription, NewSubscription
 
-ADD_EXAMPLE = "`/perspective digest add #marketing daily 09:00 Europe/Berlin #pricing`"
+ADD_EXAMPLE = "`/perspective digest add #marketing daily 9am Europe/Berlin #pricing`"
 ALWAYS = "always"
 CHART = "chart"
 SECTIONS = "sections:"
@@ -59,6 +60,44 @@ def parse_add(text: str, default_timezone: str) -> SubscriptionDraft | Refusal:
     return SubscriptionDraft(channel_id=channel, tags=tags, **settings)
 
 
+@dataclass(frozen=True)
+class FormPicks:
+    """What the digest form's inputs held when it was submitted."""
+
+    channel: str | None
+    cadence: str | None
+    post_at: str | None
+    timezone: str | None
+    tags: str | None
+    sections: list[str]
+    options: list[str]
+
+
+def read_form(picks: FormPicks) -> SubscriptionDraft | Refusal:
+    """The digest form as a draft, or the refusal shown under the input it is about."""
+    if picks.channel is None or picks.channel.startswith("D"):
+        return Refusal("Pick the channel the digest goes to.", field=FORM_CHANNEL)
+    at = parse_time(picks.post_at or "")
+    if at is None:
+        return Refusal("Pick the time the digest posts, e.g. 9:00 AM.", field=FORM_TIME)
+    if picks.timezone is None or not _is_timezone(picks.timezone):
+        return Refusal("Pick a time zone from the list.", field=FORM_ZONE)
+    sections = parse_sections(",".join(picks.sections))
+    if isinstance(sections, Refusal):
+        return Refusal("Tick at least one section.", field=FORM_SECTIONS)
+    tags = [word.strip(",").lstrip("#").lower() for word in (picks.tags or "").split()]
+    return SubscriptionDraft(
+        channel_id=picks.channel,
+        cadence=picks.cadence if picks.cadence in CADENCES else "daily",
+        post_at=at.strftime("%H:%M"),
+        timezone=picks.timezone,
+        tags=tuple(dict.fromkeys(tag for tag in tags if tag)),
+        post_when_empty=ALWAYS in picks.options,
+        sections=() if sections == SECTION_NAMES else sections,  # every section, as typed
+        chart=CHART in picks.options,
+    )
+
+
 def _read_option(word: str, settings: dict) -> Refusal | None:
     lowered = word.lower()
     named = NAMED_CHANNEL.match(word)
@@ -77,12 +116,10 @@ def _read_option(word: str, settings: dict) -> Refusal | None:
         settings["tags"].append(lowered.lstrip("#"))
     elif named:  # a tag that is also a channel name arrives as a channel link
         settings["tags"].append(named.group(1).lower())
-    elif ":" in word and word[0].isdigit():
+    elif word[0].isdigit():  # a word starting with a digit can only be meant as the time
         at = parse_time(word)
         if at is None:
-            return Refusal(
-                f"`{word[:20]}` isn't a time of day: use 24-hour HH:MM, e.g. `09:00` or `17:30`."
-            )
+            return Refusal(f"`{word[:20]}` isn't a time of day I can read: write {TIME_FORMS}.")
         settings["post_at"] = at.strftime("%H:%M")
     elif _is_timezone(word):
         settings["timezone"] = word
@@ -135,14 +172,18 @@ def _is_timezone(word: str) -> bool:
 
 def bot_can_post_in(services: Services, channel_id: str) -> Refusal | None:
     """A clear next step when the bot is not a member of the channel it should post in."""
+    return None if bot_is_in(services, channel_id) else invite_first(channel_id)
+
+
+def bot_is_in(services: Services, channel_id: str) -> bool:
+    """Whether the bot is a member of the channel (a private one it is not in is not found)."""
     try:
         channel = services.client.conversations_info(channel=channel_id)["channel"]
-        if channel.get("is_member", True):
-            return None
     except SlackApiError as error:
         if error.response.get("error") not in ("channel_not_found", "not_in_channel"):
             raise
-    return invite_first(channel_id)
+        return False
+    return bool(channel.get("is_member", True))
 
 
 def invite_first(channel_id: str) -> Refusal:
@@ -152,18 +193,27 @@ def invite_first(channel_id: str) -> Refusal:
     )
 
 
-def _already_subscribed(
+def _same_digest(
     services: Services, team_id: str, draft: SubscriptionDraft
-) -> Refusal | None:
+) -> DigestSubscription | None:
     """The same digest twice in one channel would show every note twice there."""
     for existing in digests.subscriptions_in(services.db, team_id, draft.channel_id):
         if existing.cadence == draft.cadence and set(existing.tag_filter) == set(draft.tags):
-            return Refusal(
-                f"<#{draft.channel_id}> already gets this {draft.cadence} digest "
-                f"(#{existing.id}). To change its time or zone, remove it with "
-                f"`/perspective digest remove {existing.id}` and add it again."
-            )
+            return existing
     return None
+
+
+def _already_subscribed(
+    services: Services, team_id: str, draft: SubscriptionDraft
+) -> Refusal | None:
+    existing = _same_digest(services, team_id, draft)
+    if existing is None:
+        return None
+    return Refusal(
+        f"<#{draft.channel_id}> already gets this {draft.cadence} digest "
+        f"(#{existing.id}). To change its time or zone, remove it with "
+        f"`/perspective digest remove {existing.id}` and add it again."
+    )
 
 
 def add_subscription(
@@ -174,6 +224,34 @@ def add_subscription(
     )
     if refusal is not None:
         return refusal
+    return store_subscription(services, team_id, user_id, draft)
+
+
+def check_form(
+    services: Services, team_id: str, draft: SubscriptionDraft
+) -> SubscriptionDraft | Refusal:
+    """The form's checks that need the database or Slack, worded for a line under the
+    channel picker (plain text, at most 150 characters)."""
+    existing = _same_digest(services, team_id, draft)
+    if existing is not None:
+        return Refusal(
+            f"This channel already gets this {draft.cadence} digest (#{existing.id}): pick "
+            "another channel, cadence or tags.",
+            field=FORM_CHANNEL,
+        )
+    if not bot_is_in(services, draft.channel_id):
+        return Refusal(
+            "I'm not in that channel yet: type `/invite @Perspective` there, then press Save "
+            "again.",
+            field=FORM_CHANNEL,
+        )
+    return draft
+
+
+def store_subscription(
+    services: Services, team_id: str, user_id: str, draft: SubscriptionDraft
+) -> DigestSubscription:
+    """Store a checked draft, starting after the newest record each section reads."""
     starting_ids = {
         kind: latest_id(services.db, team_id) for kind, latest_id in cursor_kinds(digest_sections())
     }

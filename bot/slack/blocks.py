@@ -58,19 +58,66 @@ def button(
     return element
 
 
+def option(value: str, label: str) -> Block:
+    """One choice of a select, radio buttons or checkboxes; labels cut to Slack's 75 characters."""
+    return {"text": plain(label[:75]), "value": value}
+
+
 def static_select(
     options: dict[str, str], initial: str | None = None, placeholder: str | None = None
 ) -> Block:
-    """A select (action id "value") over {value: label}; labels are cut to Slack's 75 characters."""
+    """A select (action id "value") over {value: label}."""
+    return _choice("static_select", options, initial, placeholder)
+
+
+def radio_buttons(options: dict[str, str], initial: str | None = None) -> Block:
+    """Radio buttons (action id "value") over {value: label}: few choices, all in view."""
+    return _choice("radio_buttons", options, initial)
+
+
+def _choice(
+    kind: str, options: dict[str, str], initial: str | None, placeholder: str | None = None
+) -> Block:
     element: Block = {
-        "type": "static_select",
+        "type": kind,
         "action_id": "value",
-        "options": [{"text": plain(label[:75]), "value": key} for key, label in options.items()],
+        "options": [option(key, label) for key, label in options.items()],
     }
     if placeholder:
         element["placeholder"] = plain(placeholder)
     if initial in options:
-        element["initial_option"] = {"text": plain(options[initial][:75]), "value": initial}
+        element["initial_option"] = option(initial, options[initial])
+    return element
+
+
+def checkboxes(options: dict[str, str], initial: list[str] | None = None) -> Block:
+    """Checkboxes (action id "value") over {value: label}, the `initial` ones ticked."""
+    element: Block = {
+        "type": "checkboxes",
+        "action_id": "value",
+        "options": [option(key, label) for key, label in options.items()],
+    }
+    ticked = [option(key, options[key]) for key in initial or [] if key in options]
+    if ticked:
+        element["initial_options"] = ticked
+    return element
+
+
+def conversations_select(placeholder: str = "Pick a channel") -> Block:
+    """A picker of one public or private channel (action id "value"), never a DM."""
+    return {
+        "type": "conversations_select",
+        "action_id": "value",
+        "placeholder": plain(placeholder),
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+
+
+def timepicker(initial: str | None = None) -> Block:
+    """A time-of-day picker (action id "value"); `initial` is "HH:mm"."""
+    element: Block = {"type": "timepicker", "action_id": "value", "placeholder": plain("Time")}
+    if initial:
+        element["initial_time"] = initial
     return element
 
 
@@ -170,7 +217,8 @@ def modal(
 
 def _state(view: Block, block_id: str) -> Block:
     """What Slack sent for the input `block_id` (action id "value") of a submitted view:
-    `{type, value | selected_date | selected_option | selected_user | selected_users …}`."""
+    `{type, value | selected_date | selected_time | selected_option(s) | selected_user(s) |
+    selected_conversation …}`."""
     return view.get("state", {}).get("values", {}).get(block_id, {}).get("value") or {}
 
 
@@ -203,6 +251,21 @@ def selected_date(view: Block, block_id: str) -> str | None:
 def selected_option(view: Block, block_id: str) -> str | None:
     """The value of the option chosen in a select (action id "value"), or None."""
     return (_state(view, block_id).get("selected_option") or {}).get("value") or None
+
+
+def selected_options(view: Block, block_id: str) -> list[str]:
+    """The values of the ticked checkboxes (action id "value"); [] when none is ticked."""
+    return [o["value"] for o in _state(view, block_id).get("selected_options") or []]
+
+
+def selected_conversation(view: Block, block_id: str) -> str | None:
+    """The channel picked in a conversations_select (action id "value"), or None."""
+    return _state(view, block_id).get("selected_conversation") or None
+
+
+def selected_time(view: Block, block_id: str) -> str | None:
+    """The "HH:mm" picked in a timepicker (action id "value"), or None when left empty."""
+    return _state(view, block_id).get("selected_time") or None
 
 
 def selected_user(view: Block, block_id: str) -> str | None:

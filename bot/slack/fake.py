@@ -372,6 +372,40 @@ class FakeSlack:
         }
 
 
+# What a view_submission's `state.values` holds for each input element, by its type (see
+# /work/shared/slack/fixtures/view_submission_pickers.json): one value, an option object, or
+# a list; an input left empty sends null (a list: []).
+STATE_KEYS = {
+    "plain_text_input": "value",
+    "users_select": "selected_user",
+    "multi_users_select": "selected_users",
+    "conversations_select": "selected_conversation",
+    "channels_select": "selected_channel",
+    "datepicker": "selected_date",
+    "timepicker": "selected_time",
+    "static_select": "selected_option",
+    "radio_buttons": "selected_option",
+    "checkboxes": "selected_options",
+}
+OPTION_STATES = {"selected_option", "selected_options"}
+
+
+def submitted_state(element: Args, picked: Any) -> Args:
+    """The state Slack submits for `element` holding `picked`: a string (an ID, a date, a
+    time, an option's value, text), a list of them for multi-pickers and checkboxes, or None
+    for an empty input. Options come back as the element's own option objects."""
+    kind = element["type"]
+    key = STATE_KEYS[kind]
+    if key in OPTION_STATES and picked is not None:
+        options = {o["value"]: o for o in element.get("options", [])}
+        chosen = [options.get(v, {"text": {"type": "plain_text", "text": v}, "value": v})
+                  for v in (picked if isinstance(picked, list) else [picked])]  # fmt: skip
+        picked = chosen if key == "selected_options" else chosen[0]
+    if key == "selected_options" or kind.startswith("multi_"):
+        picked = picked or []
+    return {"type": kind, key: picked}
+
+
 def _cursor_for(user: Args) -> str:
     """Slack's cursors are opaque; its users.list ones read `user:<id>` in base64."""
     return base64.b64encode(f"user:{user['id']}".encode()).decode()

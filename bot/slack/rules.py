@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Args = dict[str, Any]
 
@@ -55,6 +56,9 @@ INPUT_ELEMENTS = SELECTS | PICKERS | {
 ACTION_ELEMENTS = SELECTS | PICKERS | {"button", "overflow", "workflow_button"}
 ACCESSORY_ELEMENTS = SELECTS | PICKERS | {"button", "overflow", "image"}
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+HH_MM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+CONVERSATION_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+CONVERSATION_KINDS = {"im", "mpim", "private", "public"}
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 
 
@@ -247,7 +251,56 @@ def _date_problem(text: str) -> str | None:
     return None
 
 
+def _timepicker_problem(element: Args) -> str | None:
+    """Slack takes "HH:mm" on a 24-hour clock, and only an IANA zone."""
+    if "initial_time" in element and not HH_MM.match(str(element["initial_time"])):
+        return "initial_time must be in the format HH:mm [initial_time]"
+    if "timezone" in element and not _is_zone(str(element["timezone"])):
+        return "timezone must be a valid IANA time zone [timezone]"
+    return None
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _choices_problem(element: Args) -> str | None:
+    """Radio buttons and checkboxes: 1-10 options, the initial ones among them."""
+    kind, options = element["type"], element.get("options") or []
+    if not 0 < len(options) <= 10:
+        return f"{kind} options must have 1-10 items [options]"
+    values = [o.get("value") for o in options]
+    if kind == "radio_buttons":
+        initial = [element["initial_option"]] if "initial_option" in element else []
+    else:
+        initial = element.get("initial_options", [])
+        if not isinstance(initial, list) or ("initial_options" in element and not initial):
+            return "initial_options must be a non-empty array [initial_options]"
+    if any(o.get("value") not in values for o in initial):
+        return "initial options must be among the options [initial_option]"
+    return None
+
+
+def _conversations_select_problem(element: Args) -> str | None:
+    """A channel ID to start on, and a filter naming only kinds of conversation Slack has."""
+    initial = element.get("initial_conversation")
+    if initial is not None and not CONVERSATION_ID.match(str(initial)):
+        return "initial_conversation must be a conversation ID [initial_conversation]"
+    include = (element.get("filter") or {}).get("include", [])
+    if not isinstance(include, list) or not set(include) <= CONVERSATION_KINDS:
+        return "filter.include must name im, mpim, private or public [filter]"
+    return None
+
+
 PICKER_CHECKS: dict[str, Callable[[Args], str | None]] = {
+    "timepicker": _timepicker_problem,
+    "radio_buttons": _choices_problem,
+    "checkboxes": _choices_problem,
+    "conversations_select": _conversations_select_problem,
     "static_select": _static_select_problem,
     "users_select": _users_select_problem,
     "multi_users_select": _multi_users_select_problem,

@@ -115,6 +115,24 @@ def test_reason_counts_and_top_competitors_cover_the_answers_shown(bot: RunningB
     assert text.count(":speech_balloon: talked to the customer") == 4  # not the Globex answer
 
 
+def mrkdwn_of(post: dict[str, Any]) -> str:
+    """Every text Slack parses for mentions: the fallback text and each mrkdwn object."""
+    found = [post.get("text") or ""]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks_of(post))
+    return "\n".join(found)
+
+
 def test_hostile_text_in_a_deal_pings_no_one(bot: RunningBot) -> None:
     subscribe_by_command(bot)
     hostile = {
@@ -131,9 +149,12 @@ def test_hostile_text_in_a_deal_pings_no_one(bot: RunningBot) -> None:
         marketing_note="<!here> ping <@U0BOSS0001>",
     )
 
-    text = text_of(digest_now(bot))
+    post = digest_now(bot)
+    text = mrkdwn_of(post)
     for ping in ("<!channel>", "<!here>", "<!everyone>", "<@U0BOSS0001>"):
         assert ping not in text
+    button = next(b for b in blocks_of(post) if b["type"] == "actions")["elements"][0]
+    assert button["text"]["type"] == "plain_text"  # Slack reads no mention in plain text
     assert "*&lt;!channel&gt; renewal &amp; &lt;@U0BOSS0001&gt;*" in text
     assert "&lt;!everyone&gt; &amp; Sons" in text
     assert "> &lt;!channel&gt; tell &lt;@U0BOSS0001&gt; we &lt;3 Gong &amp; co" in text

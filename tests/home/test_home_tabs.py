@@ -89,12 +89,6 @@ def test_the_win_prompt_button_flips_the_setting(bot: RunningBot) -> None:
     assert "lost deals only" in home and "Ask about won deals too" in home
 
 
-def test_add_digest_says_how_to_type_one(bot: RunningBot) -> None:
-    bot.slack.block_action("home_add_digest", "add", user=ADMIN, view=HOME_VIEW)
-    [dm] = bot.fake.wait_for("chat.postMessage", where=lambda a: a["channel"] == ADMIN)
-    assert "/perspective digest add #channel" in dm["text"]
-
-
 def test_a_marketers_home_lists_the_notes_they_used_and_asked_about(bot: RunningBot) -> None:
     bot.fake.add_user(MARKETER)
     bot.fake.members[MARKETING] = [MARKETER]

@@ -39,6 +39,7 @@ SURFACES: dict[str, str] = {
     "bot.promises.blocks.move_modal": "home\nclick Need more time\ncancel",
     "bot.promises.blocks.broken_modal": "home\nclick Broken\ncancel",
     "bot.digests.blocks.subscription_line": "as dana\n/perspective digest list",
+    "bot.digests.blocks.digest_form": "/perspective digest add\ncancel",
     "bot.teams.team_form": "/perspective team\ncancel",
     "bot.promises.blocks.rollout_add_form": "/perspective rollout add\ncancel",
     "bot.promises.blocks.rollout_move_form": "/perspective rollout move\ncancel",

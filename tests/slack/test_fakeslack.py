@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from bot.slack.fake import FakeSlack, FakeSlackServer
+from bot.slack.fake import FakeSlack, FakeSlackServer, submitted_state
 
 Refused = dict[str, Any]
 
@@ -153,8 +153,21 @@ OPTION = {"text": {"type": "plain_text", "text": "SSO"}, "value": "sso"}
         {"type": "multi_users_select", "initial_users": ["U0REP0001"], "max_selected_items": 5},
         {"type": "datepicker", "initial_date": "2026-12-31"},
         {"type": "static_select", "options": [OPTION], "initial_option": OPTION},
+        {"type": "timepicker", "initial_time": "21:30", "timezone": "Europe/Berlin"},
+        {"type": "radio_buttons", "options": [OPTION], "initial_option": OPTION},
+        {"type": "checkboxes", "options": [OPTION], "initial_options": [OPTION]},
+        {"type": "conversations_select", "filter": {"include": ["public", "private"]}},
     ],
-    ids=["users_select", "multi_users_select", "datepicker", "static_select"],
+    ids=[
+        "users_select",
+        "multi_users_select",
+        "datepicker",
+        "static_select",
+        "timepicker",
+        "radio_buttons",
+        "checkboxes",
+        "conversations_select",
+    ],
 )
 def test_the_pickers_set_up_forms_use_are_accepted(
     client: WebClient, element: dict[str, Any]
@@ -180,6 +193,22 @@ def test_the_pickers_set_up_forms_use_are_accepted(
             },
             "initial_option must be one of the options",
         ),
+        ({"type": "timepicker", "initial_time": "9am"}, "HH:mm"),
+        ({"type": "timepicker", "initial_time": "24:00"}, "HH:mm"),
+        ({"type": "timepicker", "timezone": "Mars/Base"}, "IANA time zone"),
+        ({"type": "radio_buttons"}, "1-10 items"),
+        ({"type": "checkboxes", "options": [OPTION] * 11}, "1-10 items"),
+        (
+            {
+                "type": "checkboxes",
+                "options": [OPTION],
+                "initial_options": [{**OPTION, "value": "x"}],
+            },
+            "among the options",
+        ),
+        ({"type": "checkboxes", "options": [OPTION], "initial_options": []}, "non-empty"),
+        ({"type": "conversations_select", "initial_conversation": "#sales"}, "conversation ID"),
+        ({"type": "conversations_select", "filter": {"include": ["channels"]}}, "filter.include"),
     ],
     ids=[
         "button as input",
@@ -190,6 +219,15 @@ def test_the_pickers_set_up_forms_use_are_accepted(
         "no such day",
         "no options",
         "initial not an option",
+        "time as typed",
+        "no such hour",
+        "unknown zone",
+        "radio without options",
+        "eleven checkboxes",
+        "ticked not an option",
+        "ticked empty",
+        "channel by name",
+        "unknown conversation kind",
     ],
 )
 def test_a_picker_slack_would_refuse_is_refused(
@@ -214,3 +252,39 @@ def test_users_list_pages_with_cursor_and_limit_like_slack(
     assert (
         refused(lambda: client.users_list(cursor="bm90IGEgY3Vyc29y"))["error"] == "invalid_cursor"
     )
+
+
+@pytest.mark.parametrize(
+    ("element", "picked", "state"),
+    [
+        ({"type": "timepicker"}, "14:30", {"type": "timepicker", "selected_time": "14:30"}),
+        (
+            {"type": "conversations_select"},
+            "C0SALES01",
+            {"type": "conversations_select", "selected_conversation": "C0SALES01"},
+        ),
+        (
+            {"type": "radio_buttons", "options": [OPTION]},
+            "sso",
+            {"type": "radio_buttons", "selected_option": OPTION},
+        ),
+        (
+            {"type": "checkboxes", "options": [OPTION]},
+            ["sso"],
+            {"type": "checkboxes", "selected_options": [OPTION]},
+        ),
+        (
+            {"type": "checkboxes", "options": [OPTION]},
+            None,
+            {"type": "checkboxes", "selected_options": []},
+        ),
+        (
+            {"type": "radio_buttons", "options": [OPTION]},
+            None,
+            {"type": "radio_buttons", "selected_option": None},
+        ),
+    ],
+    ids=["time", "conversation", "radio", "checkboxes", "nothing ticked", "no radio"],
+)
+def test_submitted_states_have_slacks_shapes(element: dict, picked: Any, state: dict) -> None:
+    assert submitted_state(element, picked) == state

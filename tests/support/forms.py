@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.slack.fake import submitted_state
 from tests.support.bot import ADMIN, RunningBot
 from tests.support.messages import view_of
 from tests.support.slack_requests import Reply
@@ -39,6 +40,28 @@ def errors_of(reply: Reply) -> dict[str, str]:
 def closed(reply: Reply) -> bool:
     """An empty ack: Slack closes the form."""
     return reply.status == 200 and reply.body == ""
+
+
+def filled(view: dict[str, Any], picks: dict[str, Any]) -> dict[str, State]:
+    """Every input of `view` as Slack submits it, holding `picks` (block id → plain value);
+    the inputs not named keep the view's initial value, as a person leaves them."""
+    values = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        picked = picks[block["block_id"]] if block["block_id"] in picks else _initial(element)
+        values[block["block_id"]] = submitted_state(element, picked)
+    return values
+
+
+def _initial(element: dict[str, Any]) -> Any:
+    for key in ("initial_time", "initial_date", "initial_user", "initial_value"):
+        if key in element:
+            return element[key]
+    if "initial_option" in element:
+        return element["initial_option"]["value"]
+    return [o["value"] for o in element.get("initial_options", [])] or None
 
 
 def user_picked(user: str | None) -> State:
