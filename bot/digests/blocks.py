@@ -25,6 +25,7 @@ from bot.slack.blocks import (
     checkboxes,
     context,
     conversations_select,
+    day,
     divider,
     header,
     input_block,
@@ -207,7 +208,7 @@ def digest_messages(
     title = f"{subscription.cadence.capitalize()} digest"
     counts = " · ".join(part.summary for part in parts if part.count) or "nothing new"
     head = [
-        header(f"{title} · {_local(end, subscription.timezone, '%a %d %b %Y')}"),
+        header(f"{title} · {_local_day(end, subscription.timezone)}"),
         context(f"{_period(subscription, start, end)} · {counts}"),
         *lead,
     ]
@@ -263,13 +264,18 @@ def _chunks(blocks: Blocks, size: int) -> list[Blocks]:
 
 
 def _period(subscription: DigestSubscription, start: datetime, end: datetime) -> str:
-    fmt = "%a %d %b %H:%M"
     zone = subscription.timezone
-    return f"{_local(start, zone, fmt)} → {_local(end, zone, fmt)} ({mrkdwn.escape(zone)})"
+    return f"{_local_time(start, zone)} → {_local_time(end, zone)} ({mrkdwn.escape(zone)})"
 
 
-def _local(when: datetime, zone: str, fmt: str) -> str:
-    return when.astimezone(ZoneInfo(zone)).strftime(fmt)
+def _local_day(when: datetime, zone: str) -> str:
+    return day(when.astimezone(ZoneInfo(zone)).date())
+
+
+def _local_time(when: datetime, zone: str, joiner: str = " ") -> str:
+    """A digest's own instants in its zone (the period it covers, when it posts next)."""
+    local = when.astimezone(ZoneInfo(zone))
+    return f"{day(local.date())}{joiner}{local:%H:%M}"
 
 
 # ---- the buttons ----------------------------------------------------------------------------
@@ -325,7 +331,7 @@ def subscription_line(subscription: DigestSubscription, next_post: datetime) -> 
     return (
         f"*#{subscription.id}* <#{subscription.channel_id}>, {subscription.cadence} at "
         f"{subscription.post_at} {subscription.timezone}, {tags}, {sections}{chart}{empty} — next "
-        f"{_local(next_post, subscription.timezone, '%a %d %b at %H:%M')}"
+        f"{_local_time(next_post, subscription.timezone, ' at ')}"
     )
 
 

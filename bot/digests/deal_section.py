@@ -17,6 +17,7 @@ from bot.digests.blocks import ACCOUNT_CHARS, SectionContent, text_sections
 from bot.digests.section import SectionRequest
 from bot.intel.blocks import competitor_buttons
 from bot.slack import mrkdwn
+from bot.slack.blocks import moment
 from storage import digest_deals as store
 from storage.deal_stats import ReasonCount
 from storage.deals import LOST, WON
@@ -87,7 +88,7 @@ def deal_lines(deal: ClosedDeal, icon: str) -> str:
         head.append(amount)
     if deal.account:
         head.append(mrkdwn.escape(mrkdwn.excerpt(deal.account, ACCOUNT_CHARS)))
-    head.append(f"closed {deal.outcome} {deal.closed_at:%a %d %b}")
+    head.append(f"closed {deal.outcome} {moment(deal.closed_at)}")
     if deal.owner_id:
         head.append(mrkdwn.user(deal.owner_id))
     if deal.superseded:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from bot.digests.blocks import SectionContent, text_sections
 from bot.digests.section import SectionRequest
 from bot.slack import mrkdwn
+from bot.slack.blocks import day
 from storage import digest_promises
 from storage.promises import AT_RISK, BROKEN, KEPT, OPEN, Promise, PromiseEvent
 
@@ -66,7 +67,7 @@ def promise_line(event: PromiseEvent, icon: str) -> str:
         else "_no account_"
     )
     head = (
-        f"{icon} {account} · {mrkdwn.user(promise.owner_id)} · due {promise.due_on:%a %d %b %Y} · "
+        f"{icon} {account} · {mrkdwn.user(promise.owner_id)} · due {day(promise.due_on)} · "
         f"promise #{promise.id}{_since(event.kind, promise)}"
     )
     quote = f"> {mrkdwn.escape(mrkdwn.excerpt(promise.text, TEXT_CHARS))}"

@@ -16,6 +16,7 @@ from bot.slack.blocks import (
     context,
     header,
     modal,
+    moment,
     section,
     text_input,
 )
@@ -79,7 +80,9 @@ def _quote(quote: Quote) -> str:
     said = mrkdwn.escape(mrkdwn.excerpt(quote.text, QUOTE_CHARS))
     where = f" · {mrkdwn.escape(quote.account)}" if quote.account else ""
     source = "win/loss answer" if quote.from_answer else "note"
-    return f"> {said}\n_{source} from {mrkdwn.user(quote.author_id)}{where}, {quote.said_at:%d %b}_"
+    return (
+        f"> {said}\n_{source} from {mrkdwn.user(quote.author_id)}{where}, {moment(quote.said_at)}_"
+    )
 
 
 def competitor_list(found: list[CompetitorSummary], days: int) -> Blocks:
@@ -172,7 +175,7 @@ def status(message: FieldMessage, copies: list[FieldMessageRecipient]) -> Blocks
     waiting = [c.rep_id for c in copies if not c.answered]
     return [
         section(
-            f"*{mrkdwn.escape(message.title)}* — sent {message.sent_at:%a %d %b %H:%M} UTC to "
+            f"*{mrkdwn.escape(message.title)}* — sent {moment(message.sent_at)} to "
             f"{len(copies)} rep{'s' * (len(copies) != 1)}; {len(acked)} acknowledged"
         ),
         section(

@@ -60,7 +60,8 @@ def test_a_closed_and_answered_deal_shows_once_with_its_reason_and_the_customers
     [post] = posts_to(bot)
     text = text_of(post)
     assert "2 deals closed (1 lost, 1 won)" in header_counts(post)
-    assert ":x: *Acme renewal* · $48,000 · Acme Corp · closed lost Mon 23 Nov" in text
+    assert ":x: *Acme renewal* · $48,000 · Acme Corp · closed lost <!date^" in text
+    assert "|Mon 23 Nov 2026>" in text
     assert f"<@{REP}>" in text and f"<@{OTHER_REP}>" in text
     assert "Reason: *Competitor* · vs Gong · :speech_balloon: talked to the customer" in text
     assert "> Gong bundled call recording for free and the CFO took it" in text
@@ -207,7 +208,7 @@ def test_a_changed_outcome_shows_both_closures_with_the_old_one_marked(bot: Runn
     post = digest_now(bot)
     text = text_of(post)
     assert "2 deals closed (1 lost, 1 won)" in header_counts(post)
-    assert "closed lost Mon 23 Nov · <@" in text and "_outcome since changed_" in text
+    assert "|Mon 23 Nov 2026> · <@" in text and "_outcome since changed_" in text
     assert text.count("Reason not in yet") == 1  # only the current closure is still asked
 
 
