@@ -155,6 +155,7 @@ def saved(promise: Promise, rollout: Rollout | None) -> Blocks:
 
 
 REMINDER_HINT = "Did you keep it? If it needs more time, say so now, before the customer asks."
+REMINDERS_HINT = "Kept them? If one needs more time, say so now, before the customer asks."
 MAX_REMINDED = 15  # three blocks each stay inside a message's 50
 PROMISE_BLOCK = re.compile(r"promise_(\d+)")
 
@@ -199,7 +200,7 @@ def reminders(promises: list[Promise], today: date) -> Blocks:
     blocks: Blocks = [section(f":alarm_clock: *{len(promises)} of your promises are due soon.*")]
     for promise in promises[:MAX_REMINDED]:
         blocks.extend(_reminded_part(promise, today))
-    blocks.append(context(REMINDER_HINT))
+    blocks.append(context(REMINDERS_HINT))
     return blocks
 
 
@@ -216,7 +217,7 @@ def reminders_after_answer(
             blocks.extend(_reminded_part(promise, today))
         else:
             blocks.extend(outcome(promise))
-    blocks.append(context(REMINDER_HINT))
+    blocks.append(context(REMINDERS_HINT))
     return blocks
 
 
