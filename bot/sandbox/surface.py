@@ -23,6 +23,7 @@ EMOJI = {
     "face_with_thermometer": "🤒", "desert_island": "🏝️", "busts_in_silhouette": "👥",
     "beach_with_umbrella": "🏖️", "arrows_counterclockwise": "🔄", "airplane": "✈️",
     "bar_chart": "📊", "mega": "📣", "bulb": "💡", "bell": "🔔", "eyes": "👀", "pushpin": "📌",
+    "white_large_square": "⬜", "link": "🔗", "raising_hand": "🙋", "chart_with_upwards_trend": "📈",
 }  # fmt: skip
 SPECIAL = re.compile(
     r"<(?:#([CGD][A-Z0-9]+)(?:\|([^>]*))?|!date\^[^|>]*\|([^>]*)|!(\w+)(?:\|[^>]*)?)>"
