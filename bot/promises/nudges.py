@@ -84,14 +84,15 @@ def _lateness(promise: Promise, now: datetime, ships: dict[str, date]) -> str:
     """How late a broken promise is, counted in the owner's days (its due day ended at
     `due_end_at` in the owner's zone), or what puts an open one at risk."""
     if promise.status == BROKEN:
-        days = (now - promise.due_end_at).days + 1 if now >= promise.due_end_at else 0
-        late = "not due yet" if days == 0 else f"*{days} day{'s' if days != 1 else ''} late*"
         why = (
             f" — “{mrkdwn.escape(mrkdwn.excerpt(promise.broken_reason, 200))}”"
             if promise.broken_reason
             else " — not marked kept"
         )
-        return f"was due {render.due(promise.due_on)}, {late}{why}"
+        if now < promise.due_end_at:  # the rep said so before the day came
+            return f"due {render.due(promise.due_on)}, marked broken ahead of time{why}"
+        days = (now - promise.due_end_at).days + 1
+        return f"was due {render.due(promise.due_on)}, *{days} day{'s' if days != 1 else ''} late*{why}"
     rollout = ships.get(promise.rollout_key or "")
     ships_on = f"; `{promise.rollout_key}` now ships {render.due(rollout)}" if rollout else ""
     handling = " — the rep is handling it" if promise.owner_handling_at else ""

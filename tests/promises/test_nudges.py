@@ -149,3 +149,17 @@ def test_tick_dry_run_prints_the_nudge_and_sends_nothing_so_the_real_tick_still_
     cli_tick("2026-12-16T14:00:00Z")
     [nudge] = nudges(bot)
     assert "Pilot report" in text_of(nudge) and only_promise(bot).status == BROKEN
+
+
+def test_a_promise_broken_before_its_day_reads_as_broken_ahead_of_time(
+    bot: RunningBot, tick: Tick
+) -> None:
+    teams.assign_reps(bot.db, TEAM, MANAGER, [REP])
+    promise_cmd(bot, "Pilot report to [Acme] by 2026-12-15", REP)
+    promise = only_promise(bot)
+    promise_cmd(bot, f"broken {promise.id} the customer moved the go-live", REP)
+    tick("2026-12-08T14:00:00Z")
+    [nudge] = nudges(bot)
+    shown = text_of(nudge)
+    assert "due Tue 15 Dec 2026, marked broken ahead of time" in shown
+    assert "not due yet" not in shown and "the customer moved the go-live" in shown
