@@ -16,6 +16,6 @@ shoot() {
     --window-size=720,"$height" --screenshot="docs/images/$image" "file://$page" 2>/dev/null
 }
 mkdir -p docs/images
-shoot "Top competitors" digest.png 380
+shoot "Top competitors" digest.png 400
 shoot "Why it was lost" winloss-form.png 600
 shoot "Your team today" nudge.png 300
