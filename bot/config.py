@@ -106,7 +106,8 @@ def _bot_token(value: str | None, needed: bool) -> str:
     token = _required(
         value,
         "SLACK_BOT_TOKEN",
-        "a bot token like xoxb-… (first time? `cp .env.example .env`, then fill it in)",
+        "a bot token like xoxb-… (first time? `cp .env.example .env`, then fill it in; "
+        "`perspective sandbox` tries Perspective with no Slack at all)",
     )
     if not token.startswith("xoxb-"):
         raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")

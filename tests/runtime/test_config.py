@@ -80,7 +80,8 @@ def test_cli_reports_a_missing_setting_in_one_line_with_exit_code_2(tmp_path: Pa
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "perspective: SLACK_BOT_TOKEN is not set: it should be a bot token like xoxb-… "
-        "(first time? `cp .env.example .env`, then fill it in)"
+        "(first time? `cp .env.example .env`, then fill it in; "
+        "`perspective sandbox` tries Perspective with no Slack at all)"
     ]
 
 
