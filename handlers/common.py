@@ -18,7 +18,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.refusals import Refusal
 from bot.services import Services
 from bot.slack import mrkdwn
-from bot.slack.blocks import Blocks, input_value
+from bot.slack.blocks import Blocks, input_value, section
 from bot.slack.client import REPLY_RETRIES
 
 log = logging.getLogger(__name__)
@@ -233,6 +233,14 @@ def save_before_closing(
         return
     context[SAVED] = saved_id
     ack()
+
+
+def confirm_form(
+    client: WebClient, body: dict[str, Any], channel: str | None, text: str, fallback: str
+) -> None:
+    """Tell whoever submitted a set-up form what it did, where they opened it: the
+    command's channel, or a DM when it came from the Home tab."""
+    post_privately(client, channel, body["user"]["id"], [section(text)], fallback)
 
 
 def required_text(view: dict[str, Any], block_id: str, missing: str) -> str | Refusal:

@@ -23,7 +23,7 @@ from handlers.common import (
     ack_now,
     answer,
     apologise_on_error,
-    post_privately,
+    confirm_form,
     pressed_on_home,
     respond_blocks,
     save_before_closing,
@@ -134,7 +134,7 @@ def confirm_assign_form(
         return
     text = deal_commands.assigned_text(deal, owner)
     channel = json.loads(view.get("private_metadata") or "{}").get("channel")
-    post_privately(client, channel, body["user"]["id"], [section(text)], text)
+    confirm_form(client, body, channel, text, text)
 
 
 def _show_stats(respond: Respond, report: deal_commands.Stats) -> None:

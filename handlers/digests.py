@@ -16,7 +16,6 @@ from bot.services import Services
 from bot.slack import mentions
 from bot.slack.blocks import (
     input_value,
-    section,
     selected_conversation,
     selected_option,
     selected_options,
@@ -28,7 +27,7 @@ from handlers.common import (
     answer,
     answer_form,
     apologise_on_error,
-    post_privately,
+    confirm_form,
     refuse,
     required_text,
     save_before_closing,
@@ -192,7 +191,7 @@ def confirm_digest_form(
         return  # removed meanwhile
     text = _set_up(services, subscription)
     channel = view.get("private_metadata") or None
-    post_privately(client, channel, body["user"]["id"], [section(text)], "Digest set up")
+    confirm_form(client, body, channel, text, "Digest set up")
 
 
 @apologise_on_error

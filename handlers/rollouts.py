@@ -13,12 +13,12 @@ from bot.promises import blocks as render
 from bot.promises import rollouts
 from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack.blocks import day, input_value, section, selected_date, selected_option
+from bot.slack.blocks import day, input_value, selected_date, selected_option
 from bot.slack.mrkdwn import escape
 from handlers.common import (
     SAVED,
     apologise_on_error,
-    post_privately,
+    confirm_form,
     refuse,
     save_before_closing,
     say,
@@ -193,9 +193,7 @@ def confirm_move_form(
 
 
 def _confirm(client: WebClient, body: dict[str, Any], view: dict[str, Any], text: str) -> None:
-    """Where the form was asked for: the channel of the command, or a DM from the Home tab."""
-    channel = view.get("private_metadata") or None
-    post_privately(client, channel, body["user"]["id"], [section(text)], text)
+    confirm_form(client, body, view.get("private_metadata") or None, text, text)
 
 
 # ---- what the admin is told -------------------------------------------------------------

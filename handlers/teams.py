@@ -11,12 +11,12 @@ from slack_sdk import WebClient
 from bot import teams
 from bot.refusals import Refusal
 from bot.services import Services
-from bot.slack.blocks import section, selected_user, selected_users
+from bot.slack.blocks import selected_user, selected_users
 from bot.slack.mrkdwn import user
 from handlers.common import (
     SAVED,
     apologise_on_error,
-    post_privately,
+    confirm_form,
     refuse,
     reply,
     save_before_closing,
@@ -140,7 +140,7 @@ def confirm_team_form(
         return  # refused, or handed back, in the form itself
     text = _assigned(assigned, context[SAVED])
     channel = view.get("private_metadata") or None
-    post_privately(client, channel, body["user"]["id"], [section(text)], "Team saved")
+    confirm_form(client, body, channel, text, "Team saved")
 
 
 def _assigned(assign: teams.Assign, before: dict[str, str | None]) -> str:
