@@ -219,19 +219,22 @@ def save_before_closing(
     field: str,
 ) -> None:
     """Save in the form's ack, so a form that closed is a saved record: a refusal shows under
-    its input, a database failure keeps the form open saying so, and what `save` returns (an
-    id, or a small plain value) reaches the lazy confirmation through Bolt's context (which
-    Bolt copies to it)."""
+    its input (also one `save` returns, when something changed since the checks), a database
+    failure keeps the form open saying so, and what `save` returns (an id, or a small plain
+    value) reaches the lazy confirmation through Bolt's context (which Bolt copies to it)."""
     if isinstance(checked, Refusal):
         answer_form(ack, checked)
         return
     try:
-        saved_id = save(checked)
+        saved = save(checked)
     except Exception:
         log.exception("saving a %s from its form failed", what)
         answer_form(ack, Refusal(NOT_SAVED.format(what=what), field=field))
         return
-    context[SAVED] = saved_id
+    if isinstance(saved, Refusal):
+        answer_form(ack, Refusal(saved.message, field=saved.field or field))
+        return
+    context[SAVED] = saved
     ack()
 
 

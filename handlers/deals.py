@@ -110,9 +110,9 @@ def save_assign_form(
     form is an assigned deal. Only an admin was shown the form: no second check."""
     team = body["team"]["id"]
 
-    def save(request: deal_commands.AssignDeal) -> int | None:
+    def save(request: deal_commands.AssignDeal) -> int | Refusal:
         deal = deal_commands.give_owner(services, team, request)
-        return None if isinstance(deal, Refusal) else deal.id
+        return deal if isinstance(deal, Refusal) else deal.id
 
     checked = _assignment(services, body, view)
     save_before_closing(ack, context, checked, save, what="assignment", field=render.OWNER_INPUT)

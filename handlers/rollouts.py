@@ -132,9 +132,9 @@ def save_add_form(
     shown the form, and Slack takes its submission only from them: no second check."""
     team_id, user_id = body["team"]["id"], body["user"]["id"]
 
-    def save(new: rollouts.NewRollout) -> str | None:
+    def save(new: rollouts.NewRollout) -> str | Refusal:
         stored = rollouts.store_new(services, team_id, user_id, new)
-        return stored.key if stored else None
+        return stored if isinstance(stored, Refusal) else stored.key
 
     checked = _new_rollout(services, body, view)
     save_before_closing(ack, context, checked, save, what="rollout", field=render.KEY_INPUT)
@@ -149,7 +149,7 @@ def confirm_add_form(
     context: BoltContext,
 ) -> None:
     if context.get(SAVED) is None:
-        return  # refused in the form, or its key taken meanwhile
+        return  # refused in the form
     added = rollouts.rollout_named(services, body["team"]["id"], context[SAVED])
     if added is not None:
         _confirm(client, body, view, _added(added))
@@ -162,11 +162,13 @@ def save_move_form(
     risk); the alerts to owners and managers go out after the form has closed."""
     team_id, user_id = body["team"]["id"], body["user"]["id"]
 
-    def save(change: rollouts.Reschedule) -> list[int] | None:
+    def save(change: rollouts.Reschedule) -> list[int] | Refusal:
         outcome = rollouts.reschedule(services, team_id, user_id, change)
-        if not isinstance(outcome, MoveOutcome):
-            return None
-        return [outcome.move.id, outcome.at_risk, outcome.cleared]
+        if isinstance(outcome, MoveOutcome):
+            return [outcome.move.id, outcome.at_risk, outcome.cleared]
+        # Changed by another admin since the form's checks: say so under the date.
+        said = _moved(outcome) if outcome is not None else f"There is no rollout `{change.key}`."
+        return Refusal(said, field=render.DATE_INPUT)
 
     checked = rollouts.read_move_form(
         services, team_id, user_id, selected_option(view, render.ROLLOUT_INPUT), _picked(view)
@@ -183,7 +185,7 @@ def confirm_move_form(
     context: BoltContext,
 ) -> None:
     if context.get(SAVED) is None:
-        return  # refused in the form, or moved to that date meanwhile
+        return  # refused in the form
     move_id, at_risk, cleared = context[SAVED]
     move = rollouts.stored_move(services, move_id)
     if move is None:

@@ -207,22 +207,21 @@ def add(services: Services, team_id: str, user_id: str, command: AddRollout) -> 
     ships_on = _date(services, user_id, command.phrase, ADD_EXAMPLE)
     if isinstance(ships_on, Refusal):
         return ships_on
-    rollout = store_new(
-        services, team_id, user_id, NewRollout(command.key, command.title, ships_on)
+    return store_new(services, team_id, user_id, NewRollout(command.key, command.title, ships_on))
+
+
+def store_new(services: Services, team_id: str, user_id: str, new: NewRollout) -> Rollout | Refusal:
+    """The stored rollout, or the refusal when its key is taken (by another admin, meanwhile)."""
+    rollout = rollouts.add_rollout(
+        services.db, team_id, new.key, new.title, new.ships_on, user_id, services.clock()
     )
     if rollout is None:
         return Refusal(
-            f"Rollout `{command.key}` exists already. To change its date: "
-            f"`/perspective rollout move {command.key} <date>`."
+            f"Rollout `{new.key}` exists already. To change its date: "
+            f"`/perspective rollout move {new.key} <date>`.",
+            field=KEY_INPUT,
         )
     return rollout
-
-
-def store_new(services: Services, team_id: str, user_id: str, new: NewRollout) -> Rollout | None:
-    """The stored rollout; None when its key was taken (by another admin, meanwhile)."""
-    return rollouts.add_rollout(
-        services.db, team_id, new.key, new.title, new.ships_on, user_id, services.clock()
-    )
 
 
 def move(

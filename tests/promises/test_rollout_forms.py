@@ -162,3 +162,18 @@ def test_the_move_form_refuses_inline(
 def test_a_non_admin_gets_no_rollout_form(bot: RunningBot) -> None:
     assert "Only workspace admins" in perspective(bot, "rollout add", user=REP)["text"]
     assert bot.fake.calls_to("views.open") == []
+
+
+def test_a_key_taken_between_the_forms_check_and_its_save_keeps_the_form_open(
+    bot: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another admin adds the same key between the check and the insert: the form says so
+    under the key instead of closing on nothing saved."""
+    add_rollout(bot, "sso", date(2026, 12, 15))
+    view = open_form(bot, "rollout add")
+    monkeypatch.setattr(rollouts, "get_rollout", lambda *_: None)  # the check saw no sso yet
+    values = {"key": "sso", "title": "SSO again", "ships_on": date_picked("2026-12-20")}
+    errors = errors_of(submit(bot, view, values))
+    assert "exists already" in errors["key"]
+    [rollout] = rollouts.list_rollouts(bot.db, TEAM)
+    assert rollout.title != "SSO again"
