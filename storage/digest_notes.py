@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import aliased
@@ -81,21 +82,8 @@ def newest_per_tag(db: Database, notes: NoteRange, per_tag: int | None) -> list[
         .over(partition_by=grouped.c.tag, order_by=grouped.c.note_id.desc())
         .label("rank"),
     ).subquery()
-    used = (
-        select(NoteUse.id)
-        .where(NoteUse.note_id == FieldNote.id, NoteUse.team_id == FieldNote.team_id)
-        .exists()
-    )
     query = (
-        select(
-            FieldNote.id,
-            ranked.c.tag,
-            FieldNote.author_id,
-            FieldNote.account,
-            FieldNote.text,
-            FieldNote.created_at,
-            used,
-        )
+        select(*digest_note_columns(ranked.c.tag))
         .join(ranked, ranked.c.note_id == FieldNote.id)
         .order_by(ranked.c.tag, FieldNote.id.desc())
     )
@@ -103,6 +91,25 @@ def newest_per_tag(db: Database, notes: NoteRange, per_tag: int | None) -> list[
         query = query.where(ranked.c.rank <= per_tag)
     with db.session() as session:
         return [DigestNote(*row) for row in session.execute(query)]
+
+
+def digest_note_columns(tag: ColumnElement[str]) -> tuple[ColumnElement[Any], ...]:
+    """What a `DigestNote` is read from, `tag` being the group the note is shown under; every
+    query of notes a digest shows selects these."""
+    used = (
+        select(NoteUse.id)
+        .where(NoteUse.note_id == FieldNote.id, NoteUse.team_id == FieldNote.team_id)
+        .exists()
+    )
+    return (
+        FieldNote.id,
+        tag,
+        FieldNote.author_id,
+        FieldNote.account,
+        FieldNote.text,
+        FieldNote.created_at,
+        used,
+    )
 
 
 def _grouped(notes: NoteRange) -> Select:

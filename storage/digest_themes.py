@@ -19,9 +19,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from storage import note_weeks
 from storage.base import Base, UTCDateTime
 from storage.db import Database
-from storage.digest_notes import DigestNote
+from storage.digest_notes import DigestNote, digest_note_columns
 from storage.fieldnotes import FieldNote, FieldNoteTag
-from storage.note_uses import NoteUse
 
 
 class RisingTheme(Base):
@@ -75,21 +74,8 @@ def theme_notes(
     db: Database, team_id: str, tag: str, since: datetime, until: datetime, limit: int
 ) -> list[DigestNote]:
     """The newest notes with `tag` in `[since, until)`, as a digest shows them."""
-    used = (
-        select(NoteUse.id)
-        .where(NoteUse.note_id == FieldNote.id, NoteUse.team_id == FieldNote.team_id)
-        .exists()
-    )
     query = (
-        select(
-            FieldNote.id,
-            FieldNoteTag.tag,
-            FieldNote.author_id,
-            FieldNote.account,
-            FieldNote.text,
-            FieldNote.created_at,
-            used,
-        )
+        select(*digest_note_columns(FieldNoteTag.tag))
         .join(FieldNoteTag, FieldNoteTag.note_id == FieldNote.id)
         .where(
             FieldNote.team_id == team_id,
